@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# ngx_http_milvus_cdc_module: dependencies, build, run, tests, test bench.
+#
+#   ./build.sh              install what is missing, build the module
+#   ./build.sh run          start nginx with the module on 127.0.0.1:8444
+#   ./build.sh stop         stop it
+#   ./build.sh test         the whole test suite (starts the test bench)
+#   ./build.sh env up|down|status   the test bench (etcd, Kafka, 2 Milvus)
+#   ./build.sh deps         install the Debian packages only
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NGX_SRC=/usr/share/nginx/src
+BUILD=$ROOT/build
+MODULE=$BUILD/ngx_http_milvus_cdc_module.so
+RUN=$ROOT/work/run
+NGINX=/usr/sbin/nginx
+
+# Debian packages: nginx and its module SDK, the libraries the module links,
+# and what the tests use (Test::Base for t/lib, wrk for bench/)
+PACKAGES="nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev
+    libyajl-dev libsqlite3-dev libgrpc-dev libprotobuf-c-dev
+    protobuf-c-compiler librdkafka-dev
+    libtest-base-perl libtest-longstring-perl libtext-diff-perl
+    liblist-moreutils-perl libhttp-message-perl libwww-perl libipc-run-perl
+    libjson-pp-perl sqlite3 wrk curl"
+
+say() { printf '%s\n' "build.sh: $*" >&2; }
+
+deps() {
+    local missing=() p
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    # packages must not start services on this machine
+    DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+        $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null
+}
+
+build() {
+    mkdir -p "$ROOT/proto/gen" "$BUILD"
+    protoc-c --c_out="$ROOT/proto/gen" -I"$ROOT/proto" "$ROOT"/proto/*.proto
+    if [ ! -f "$BUILD/nginx/Makefile" ] || [ "$ROOT/config" -nt "$BUILD/nginx/Makefile" ]
+    then
+        # Debian's own configure flags: the module must match the packaged
+        # binary (--with-compat), as dh_nginx builds libnginx-mod-*
+        # shellcheck disable=SC1091
+        . "$NGX_SRC/conf_flags"
+        (cd "$NGX_SRC" && ./configure --with-cc-opt="-g -O2 -fPIC" \
+            --with-ld-opt="-fPIC" "${NGX_CONF_FLAGS[@]}" \
+            --add-dynamic-module="$ROOT" --builddir="$BUILD/nginx") \
+            > "$BUILD/configure.log" 2>&1 \
+            || { tail -20 "$BUILD/configure.log"; exit 1; }
+    fi
+    make -s -C "$NGX_SRC" -f "$BUILD/nginx/Makefile" -j"$(nproc)" modules
+    cp "$BUILD/nginx/ngx_http_milvus_cdc_module.so" "$MODULE"
+    # the packaged nginx must load it
+    printf 'load_module %s;\nevents {}\n' "$MODULE" > "$BUILD/load-test.conf"
+    "$NGINX" -q -t -p "$BUILD/" -c "$BUILD/load-test.conf" \
+        -g "error_log /dev/null; pid /dev/null;"
+    say "built $MODULE"
+}
+
+run() {
+    mkdir -p "$RUN/logs"
+    if [ -f "$RUN/logs/nginx.pid" ] && kill -0 "$(cat "$RUN/logs/nginx.pid")" 2>/dev/null
+    then
+        say "already running (pid $(cat "$RUN/logs/nginx.pid")): ./build.sh stop"
+        return 0
+    fi
+    "$NGINX" -t -q -p "$RUN/" -c "$ROOT/conf/nginx.conf" -e logs/error.log
+    "$NGINX" -p "$RUN/" -c "$ROOT/conf/nginx.conf" -e logs/error.log
+    for _ in $(seq 50); do
+        curl -fsS -o /dev/null -d '{"request_type":"list"}' \
+            http://127.0.0.1:8444/cdc 2>/dev/null && break
+        sleep 0.1
+    done
+    say "nginx runs: POST http://127.0.0.1:8444/cdc (logs: $RUN/logs)"
+    curl -sS -d '{"request_type":"list"}' http://127.0.0.1:8444/cdc
+}
+
+stop() {
+    if [ -f "$RUN/logs/nginx.pid" ]; then
+        "$NGINX" -p "$RUN/" -c "$ROOT/conf/nginx.conf" -e logs/error.log \
+            -s quit || true
+        for _ in $(seq 50); do
+            [ -f "$RUN/logs/nginx.pid" ] || break
+            sleep 0.1
+        done
+    fi
+    say "stopped"
+}
+
+run_tests() {
+    local rc=0
+    export TEST_NGINX_BINARY=$NGINX
+    export TEST_NGINX_LOAD_MODULES=$MODULE
+    # the bench: its own tests leave it up for the nginx suite
+    if [ "${CDC_TEST_NO_BENCH:-}" != 1 ]; then
+        trap 'bash "$ROOT/t/bench/env.sh" down >/dev/null 2>&1 || true' EXIT
+        bash "$ROOT/t/bench/test.sh" --keep || rc=1
+        if [ -f "$ROOT/work/bench/env" ]; then
+            set -a
+            # shellcheck disable=SC1091
+            . "$ROOT/work/bench/env"
+            set +a
+            export TEST_NGINX_TARGET_URI=${TARGET_URI:-}
+        fi
+    fi
+    (cd "$ROOT" && prove -I t/lib -r t) || rc=1
+    return $rc
+}
+
+cmd=${1:-build}
+case "$cmd" in
+    build|"") deps; build ;;
+    deps)     deps ;;
+    run)      deps; build; run ;;
+    stop)     stop ;;
+    test)     deps; build; run_tests ;;
+    env)      shift; exec bash "$ROOT/t/bench/env.sh" "$@" ;;
+    *)        say "usage: $0 [build|run|stop|test|env up|down|status|deps]"; exit 2 ;;
+esac

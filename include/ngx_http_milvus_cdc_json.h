@@ -1,0 +1,71 @@
+
+/*
+ * Copyright (C) ngx_http_milvus_cdc_module authors
+ */
+
+
+#ifndef _NGX_HTTP_MILVUS_CDC_JSON_H_INCLUDED_
+#define _NGX_HTTP_MILVUS_CDC_JSON_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <yajl/yajl_tree.h>
+#include <yajl/yajl_gen.h>
+
+
+/* deepest nesting of objects and arrays a request may have */
+#define NGX_HTTP_MILVUS_CDC_JSON_DEPTH  16
+
+/* most members an object of a request may have */
+#define NGX_HTTP_MILVUS_CDC_JSON_KEYS   256
+
+
+/*
+ * Parses a request body with yajl's tree parser.  Refuses, with NGX_DECLINED
+ * and a one-line message in "err" (allocated from "pool"): an empty body,
+ * NUL bytes, nesting deeper than NGX_HTTP_MILVUS_CDC_JSON_DEPTH (checked
+ * before parsing, so the parser never recurses deeply), invalid JSON or
+ * UTF-8, an object with a duplicate key or more than
+ * NGX_HTTP_MILVUS_CDC_JSON_KEYS members.  On NGX_OK "*root" is the tree,
+ * freed when "pool" is destroyed.  NGX_ERROR on allocation failure.
+ */
+ngx_int_t ngx_http_milvus_cdc_json_parse(ngx_pool_t *pool, u_char *buf,
+    size_t len, yajl_val *root, ngx_str_t *err);
+
+/* the member "key" of object "obj", or NULL (also when obj is no object) */
+yajl_val ngx_http_milvus_cdc_json_get(yajl_val obj, const char *key);
+
+/*
+ * Checks that every key of object "obj" is in the NULL-terminated list
+ * "known".  NGX_OK, or NGX_DECLINED with "err" = "<path>: unknown field
+ * \"<key>\"".  NGX_ERROR on allocation failure.
+ */
+ngx_int_t ngx_http_milvus_cdc_json_known(ngx_pool_t *pool, yajl_val obj,
+    const char *path, const char **known, ngx_str_t *err);
+
+/* a new generator that validates UTF-8, or NULL */
+yajl_gen ngx_http_milvus_cdc_json_gen(void);
+
+/* writes a NUL-terminated string / an ngx_str_t; NGX_OK or NGX_ERROR */
+ngx_int_t ngx_http_milvus_cdc_json_str(yajl_gen g, const char *s);
+ngx_int_t ngx_http_milvus_cdc_json_nstr(yajl_gen g, ngx_str_t *s);
+
+/* writes the tree "v" (any JSON value); NGX_OK or NGX_ERROR */
+ngx_int_t ngx_http_milvus_cdc_json_value(yajl_gen g, yajl_val v);
+
+/*
+ * Writes the JSON text "json" (NUL-terminated, as the store returns it)
+ * by parsing it and writing the tree.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_json_raw(yajl_gen g, ngx_str_t *json);
+
+/*
+ * Copies the generator's output into "pool" (NUL-terminated, "nl" adds a
+ * final newline) and frees the generator.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_json_take(yajl_gen g, ngx_pool_t *pool,
+    ngx_uint_t nl, ngx_str_t *out);
+
+
+#endif /* _NGX_HTTP_MILVUS_CDC_JSON_H_INCLUDED_ */

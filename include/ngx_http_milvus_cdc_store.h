@@ -1,0 +1,176 @@
+
+/*
+ * Copyright (C) ngx_http_milvus_cdc_module authors
+ */
+
+
+#ifndef _NGX_HTTP_MILVUS_CDC_STORE_H_INCLUDED_
+#define _NGX_HTTP_MILVUS_CDC_STORE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <sqlite3.h>
+
+#include "ngx_http_milvus_cdc_task.h"
+
+
+/* the task store file inside the milvus_cdc_store directory */
+#define NGX_HTTP_MILVUS_CDC_STORE_FILE  "tasks.db"
+
+/* ngx_http_milvus_cdc_store_create() results besides NGX_OK and NGX_ERROR */
+#define NGX_HTTP_MILVUS_CDC_STORE_EXISTS    1
+#define NGX_HTTP_MILVUS_CDC_STORE_OVERLAP   2
+#define NGX_HTTP_MILVUS_CDC_STORE_LIMIT     3
+
+
+typedef enum {
+    ngx_http_milvus_cdc_st_get = 0,
+    ngx_http_milvus_cdc_st_list,
+    ngx_http_milvus_cdc_st_exists,
+    ngx_http_milvus_cdc_st_count,
+    ngx_http_milvus_cdc_st_same_target,
+    ngx_http_milvus_cdc_st_insert,
+    ngx_http_milvus_cdc_st_state,
+    ngx_http_milvus_cdc_st_set_state,
+    ngx_http_milvus_cdc_st_delete_task,
+    ngx_http_milvus_cdc_st_delete_checkpoints,
+    ngx_http_milvus_cdc_st_delete_leases,
+    ngx_http_milvus_cdc_st_delete_id_maps,
+    ngx_http_milvus_cdc_st_lease_get,
+    ngx_http_milvus_cdc_st_lease_put,
+    ngx_http_milvus_cdc_st_lease_release,
+    ngx_http_milvus_cdc_st_lease_release_owner,
+    ngx_http_milvus_cdc_st_checkpoints,
+    ngx_http_milvus_cdc_st_begin,
+    ngx_http_milvus_cdc_st_commit,
+    ngx_http_milvus_cdc_st_rollback,
+    ngx_http_milvus_cdc_st_last
+} ngx_http_milvus_cdc_stmt_e;
+
+
+/*
+ * One process's connection to the task store: a sqlite3 database in WAL
+ * mode, file mode 0600, with its prepared statements.  Open it in the
+ * process that uses it (a worker or the helper), never in the master:
+ * sqlite connections must not cross fork().
+ *
+ * Tables (schema version 1, PRAGMA user_version):
+ *   tasks        one row per task: ids, target, secrets, public JSON,
+ *                scope, state, reason, created_ms, updated_ms (epoch ms)
+ *   checkpoints  (task_id, pchannel) → source msg_id (Kafka offset bytes),
+ *                ts (TSO hybrid timestamp), target_position
+ *   leases       task_id → owner (helper instance), pid, expires_ms
+ *   id_maps      (task_id, kind, source_id) → target_id, name
+ */
+typedef struct {
+    sqlite3                  *db;
+    sqlite3_stmt             *stmt[ngx_http_milvus_cdc_st_last];
+    ngx_log_t                *log;
+} ngx_http_milvus_cdc_store_t;
+
+
+/*
+ * A task checkpoint on one source pchannel, as the position request and
+ * the replication engine see it.
+ *
+ *   pchannel         source physical channel (Kafka topic), e.g.
+ *                    "by-dev-rootcoord-dml_0"
+ *   msg_id           Kafka message id bytes (msgpb.MsgPosition.msgID)
+ *   ts               TSO hybrid timestamp (physical ms << 18 | logical)
+ */
+typedef struct {
+    ngx_str_t                 pchannel;
+    ngx_str_t                 msg_id;
+    uint64_t                  ts;
+} ngx_http_milvus_cdc_checkpoint_t;
+
+
+/*
+ * Opens (creating when missing) "<dir>/tasks.db", sets WAL mode and
+ * busy_timeout (ms), creates the schema and prepares the statements.
+ * NGX_OK or NGX_ERROR (logged at "log").
+ */
+ngx_int_t ngx_http_milvus_cdc_store_open(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *dir, ngx_msec_t busy_timeout, ngx_log_t *log);
+
+void ngx_http_milvus_cdc_store_close(ngx_http_milvus_cdc_store_t *st);
+
+/*
+ * Reads one task into "task" (strings copied into "pool").  NGX_OK,
+ * NGX_DECLINED when there is no such task, NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_get(ngx_http_milvus_cdc_store_t *st,
+    ngx_pool_t *pool, ngx_str_t *task_id, ngx_http_milvus_cdc_task_t *task);
+
+/*
+ * Reads every task, in creation order, into a new array of
+ * ngx_http_milvus_cdc_task_t allocated from "pool".  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_list(ngx_http_milvus_cdc_store_t *st,
+    ngx_pool_t *pool, ngx_array_t **tasks);
+
+/*
+ * Inserts "task" in one transaction, after checking that its id is new,
+ * that fewer than "max_tasks" tasks exist and that no task with the same
+ * target_uri has an overlapping scope; with "insert" 0 it only checks
+ * (nothing is written).  Returns NGX_OK,
+ * NGX_HTTP_MILVUS_CDC_STORE_EXISTS (the id exists: nothing changed),
+ * NGX_HTTP_MILVUS_CDC_STORE_LIMIT, NGX_HTTP_MILVUS_CDC_STORE_OVERLAP (with
+ * "other" = the other task's id and "entry" = the shared "db.collection",
+ * both copied into "pool"), or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_create(ngx_http_milvus_cdc_store_t *st,
+    ngx_pool_t *pool, ngx_http_milvus_cdc_task_t *task, ngx_uint_t max_tasks,
+    ngx_uint_t insert, ngx_str_t *other, ngx_str_t *entry);
+
+/*
+ * Sets the state of a task whose current state is in the bit mask "from"
+ * (1 << state), and its reason (NULL or empty clears it), in one
+ * transaction.  "*prev" receives the state found.  NGX_OK (changed),
+ * NGX_DECLINED (no such task), NGX_ABORT (the state was not in "from":
+ * nothing changed), NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_set_state(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_uint_t from, ngx_int_t to, ngx_str_t *reason,
+    ngx_int_t *prev);
+
+/*
+ * Removes a task with its checkpoints, leases and id maps in one
+ * transaction.  NGX_OK, NGX_DECLINED (no such task), NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_delete(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id);
+
+/*
+ * Takes or renews the lease of a task for "owner" (a helper instance id)
+ * until now + ttl (epoch ms), in a BEGIN IMMEDIATE transaction.  A lease
+ * held by another owner that has not expired is left alone.  NGX_OK (held
+ * by owner now), NGX_DECLINED (held by another: "*holder_pid" set; or the
+ * task is gone: "*holder_pid" = 0), NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_lease(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_str_t *owner, ngx_pid_t pid, ngx_msec_t ttl,
+    ngx_pid_t *holder_pid);
+
+/*
+ * Drops the lease of one task (task_id != NULL) or every lease (NULL) held
+ * by "owner".  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_release(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_str_t *owner);
+
+/*
+ * Reads the checkpoints of a task into a new array of
+ * ngx_http_milvus_cdc_checkpoint_t (ordered by pchannel).  NGX_OK or
+ * NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_checkpoints(
+    ngx_http_milvus_cdc_store_t *st, ngx_pool_t *pool, ngx_str_t *task_id,
+    ngx_array_t **checkpoints);
+
+/* milliseconds since the epoch, from nginx's cached time */
+uint64_t ngx_http_milvus_cdc_store_now(void);
+
+
+#endif /* _NGX_HTTP_MILVUS_CDC_STORE_H_INCLUDED_ */

@@ -1,0 +1,395 @@
+
+/*
+ * Copyright (C) ngx_http_milvus_cdc_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <grpc/status.h>
+
+#include "ngx_http_milvus_cdc_probe.h"
+#include "milvus_cdc_milvus.pb-c.h"
+
+
+#define NGX_HTTP_MILVUS_CDC_PROBE_METHOD                                     \
+    "/milvus.proto.milvus.MilvusService/Connect"
+
+#define NGX_HTTP_MILVUS_CDC_PROBE_TIME  sizeof("1970-09-28T12:00:00+06:00")
+
+
+static ngx_int_t ngx_http_milvus_cdc_probe_check_target(ngx_str_t *target);
+static ssize_t ngx_http_milvus_cdc_probe_pack(u_char *buf, size_t size);
+static void ngx_http_milvus_cdc_probe_grpc_handler(
+    ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static void ngx_http_milvus_cdc_probe_reply(ngx_http_milvus_cdc_probe_t *p,
+    ngx_str_t *reply);
+static void ngx_http_milvus_cdc_probe_guard_handler(ngx_event_t *ev);
+static void ngx_http_milvus_cdc_probe_done(ngx_http_milvus_cdc_probe_t *p);
+static void ngx_http_milvus_cdc_probe_error(ngx_http_milvus_cdc_probe_t *p,
+    const char *fmt, ...);
+
+
+ngx_int_t
+ngx_http_milvus_cdc_probe_start(ngx_http_milvus_cdc_probe_t *p)
+{
+    ssize_t                                  n;
+    ngx_http_milvus_cdc_grpc_call_conf_t     cc;
+    ngx_http_milvus_cdc_grpc_channel_conf_t  chc;
+    u_char                                   req[512];
+    u_char                                   err[128];
+
+    p->rc = NGX_ERROR;
+    p->grpc_status = -1;
+    p->status_code = 0;
+    p->identifier = 0;
+    p->elapsed = 0;
+    ngx_str_null(&p->message);
+    ngx_str_null(&p->server_version);
+    p->channel = NULL;
+    p->call = NULL;
+
+    if (ngx_http_milvus_cdc_probe_check_target(&p->target) != NGX_OK) {
+        ngx_http_milvus_cdc_probe_error(p, "invalid target \"%V\", "
+                                        "host:port expected", &p->target);
+        return NGX_ERROR;
+    }
+
+    if (p->timeout == 0 || p->handler == NULL || p->log == NULL) {
+        ngx_http_milvus_cdc_probe_error(p, "invalid probe parameters");
+        return NGX_ERROR;
+    }
+
+    n = ngx_http_milvus_cdc_probe_pack(req, sizeof(req));
+    if (n < 0) {
+        ngx_http_milvus_cdc_probe_error(p, "cannot build ConnectRequest");
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&chc, sizeof(ngx_http_milvus_cdc_grpc_channel_conf_t));
+
+    chc.target = p->target;
+    chc.tls = p->tls;
+    chc.token = p->token;
+
+    if (p->tls) {
+        chc.ca_file = p->tls_ca_file;
+        chc.cert_file = p->tls_cert_file;
+        chc.key_file = p->tls_key_file;
+        chc.server_name = p->tls_server_name;
+    }
+
+    p->channel = ngx_http_milvus_cdc_grpc_channel_create(&chc, p->log, err,
+                                                         sizeof(err));
+    if (p->channel == NULL) {
+        ngx_http_milvus_cdc_probe_error(p, "%s", err);
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&cc, sizeof(ngx_http_milvus_cdc_grpc_call_conf_t));
+
+    ngx_str_set(&cc.method, NGX_HTTP_MILVUS_CDC_PROBE_METHOD);
+    cc.request.data = req;
+    cc.request.len = n;
+    cc.timeout = p->timeout;
+    cc.handler = ngx_http_milvus_cdc_probe_grpc_handler;
+    cc.data = p;
+
+    p->start = ngx_current_msec;
+
+    p->call = ngx_http_milvus_cdc_grpc_call_start(p->channel, &cc, p->log);
+    if (p->call == NULL) {
+        ngx_http_milvus_cdc_grpc_channel_release(p->channel);
+        p->channel = NULL;
+        ngx_http_milvus_cdc_probe_error(p, "cannot start the gRPC call");
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&p->guard, sizeof(ngx_event_t));
+
+    p->guard.handler = ngx_http_milvus_cdc_probe_guard_handler;
+    p->guard.data = p;
+    p->guard.log = p->log;
+
+    /* not cancelable: a gracefully exiting worker waits for the answer */
+
+    ngx_add_timer(&p->guard, p->timeout + NGX_HTTP_MILVUS_CDC_PROBE_GUARD);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, p->log, 0,
+                   "milvus_cdc probe \"%V\" started, timeout %M",
+                   &p->target, p->timeout);
+
+    return NGX_AGAIN;
+}
+
+
+void
+ngx_http_milvus_cdc_probe_cancel(ngx_http_milvus_cdc_probe_t *p)
+{
+    if (p->call == NULL) {
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, p->log, 0,
+                   "milvus_cdc probe \"%V\" cancelled", &p->target);
+
+    ngx_http_milvus_cdc_grpc_call_cancel(p->call);
+    p->call = NULL;
+
+    if (p->guard.timer_set) {
+        ngx_del_timer(&p->guard);
+    }
+
+    ngx_http_milvus_cdc_grpc_channel_release(p->channel);
+    p->channel = NULL;
+}
+
+
+static ngx_int_t
+ngx_http_milvus_cdc_probe_check_target(ngx_str_t *target)
+{
+    u_char      *p, *last, *colon;
+    ngx_int_t    port;
+
+    if (target->len == 0) {
+        return NGX_ERROR;
+    }
+
+    last = target->data + target->len;
+    colon = NULL;
+
+    for (p = target->data; p < last; p++) {
+
+        if (*p <= ' ' || *p >= 0x7f || *p == '/' || *p == '@') {
+            return NGX_ERROR;
+        }
+
+        if (*p == ':') {
+            colon = p;
+        }
+    }
+
+    if (colon == NULL || colon == target->data || colon + 1 == last) {
+        return NGX_ERROR;
+    }
+
+    if (target->data[0] == '[' && colon[-1] != ']') {
+        return NGX_ERROR;
+    }
+
+    port = ngx_atoi(colon + 1, last - colon - 1);
+
+    if (port < 1 || port > 65535) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ssize_t
+ngx_http_milvus_cdc_probe_pack(u_char *buf, size_t size)
+{
+    size_t                                  len;
+    u_char                                  host[NGX_MAXHOSTNAMELEN];
+    u_char                                  now[NGX_HTTP_MILVUS_CDC_PROBE_TIME];
+    Milvus__Proto__Common__ClientInfo       ci;
+    Milvus__Proto__Milvus__ConnectRequest   req;
+
+    milvus__proto__common__client_info__init(&ci);
+    milvus__proto__milvus__connect_request__init(&req);
+
+    ngx_cpystrn(host, ngx_cycle->hostname.data,
+                ngx_min(ngx_cycle->hostname.len + 1, sizeof(host)));
+    ngx_cpystrn(now, ngx_cached_http_log_iso8601.data,
+                ngx_min(ngx_cached_http_log_iso8601.len + 1, sizeof(now)));
+
+    ci.sdk_type = NGX_HTTP_MILVUS_CDC_PROBE_SDK_TYPE;
+    ci.sdk_version = NGX_HTTP_MILVUS_CDC_PROBE_SDK_VERSION;
+    ci.local_time = (char *) now;
+    ci.host = (char *) host;
+
+    req.client_info = &ci;
+
+    len = milvus__proto__milvus__connect_request__get_packed_size(&req);
+    if (len > size) {
+        return -1;
+    }
+
+    return milvus__proto__milvus__connect_request__pack(&req, buf);
+}
+
+
+static void
+ngx_http_milvus_cdc_probe_grpc_handler(ngx_http_milvus_cdc_grpc_result_t *res,
+    void *data)
+{
+    ngx_http_milvus_cdc_probe_t  *p = data;
+
+    p->call = NULL;
+    p->grpc_status = res->status;
+    p->elapsed = res->elapsed;
+
+    if (p->guard.timer_set) {
+        ngx_del_timer(&p->guard);
+    }
+
+    ngx_http_milvus_cdc_grpc_channel_release(p->channel);
+    p->channel = NULL;
+
+    switch (res->status) {
+
+    case GRPC_STATUS_OK:
+        ngx_http_milvus_cdc_probe_reply(p, &res->reply);
+        break;
+
+    case GRPC_STATUS_DEADLINE_EXCEEDED:
+        ngx_http_milvus_cdc_probe_error(p, "deadline exceeded after %M ms",
+                                        p->timeout);
+        break;
+
+    case GRPC_STATUS_UNAVAILABLE:
+        if (ngx_strlcasestrn(res->details.data,
+                             res->details.data + res->details.len,
+                             (u_char *) "Connection refused",
+                             sizeof("Connection refused") - 2)
+            != NULL)
+        {
+            ngx_http_milvus_cdc_probe_error(p, "connection refused by %V",
+                                            &p->target);
+            break;
+        }
+
+        /* fall through */
+
+    default:
+        ngx_http_milvus_cdc_probe_error(p, "%s: %V",
+                           ngx_http_milvus_cdc_grpc_status_name(res->status),
+                           &res->details);
+        break;
+    }
+
+    if (p->rc == NGX_OK) {
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, p->log, 0,
+                       "milvus_cdc probe \"%V\" ok in %M ms: %V",
+                       &p->target, p->elapsed, &p->message);
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, p->log, 0,
+                      "milvus_cdc: probe of \"%V\" failed in %M ms: %V",
+                      &p->target, p->elapsed, &p->message);
+    }
+
+    ngx_http_milvus_cdc_probe_done(p);
+}
+
+
+static void
+ngx_http_milvus_cdc_probe_reply(ngx_http_milvus_cdc_probe_t *p,
+    ngx_str_t *reply)
+{
+    u_char                                  *last;
+    int32_t                                  error_code;
+    Milvus__Proto__Common__Status           *st;
+    Milvus__Proto__Milvus__ConnectResponse  *resp;
+
+    resp = milvus__proto__milvus__connect_response__unpack(NULL, reply->len,
+                                                           reply->data);
+    if (resp == NULL) {
+        ngx_http_milvus_cdc_probe_error(p, "invalid ConnectResponse "
+                                        "(%uz bytes)", reply->len);
+        return;
+    }
+
+    /* a missing status is all defaults, that is Success */
+
+    st = resp->status;
+    error_code = st ? st->error_code : 0;
+    p->status_code = st ? st->code : 0;
+
+    if (error_code != 0 || p->status_code != 0) {
+        ngx_http_milvus_cdc_probe_error(p, "Milvus error: %s "
+                                        "(error_code %D, code %i)",
+                                        st->reason[0] ? st->reason
+                                                      : "no reason given",
+                                        error_code, p->status_code);
+        goto done;
+    }
+
+    p->identifier = resp->identifier;
+
+    if (resp->server_info && resp->server_info->build_tags[0]) {
+        last = ngx_cpystrn(p->version,
+                           (u_char *) resp->server_info->build_tags,
+                           sizeof(p->version));
+        p->server_version.data = p->version;
+        p->server_version.len = last - p->version;
+    }
+
+    p->rc = NGX_OK;
+
+    last = ngx_snprintf(p->msg, sizeof(p->msg), "connected to Milvus%s%V",
+                        p->server_version.len ? " " : "", &p->server_version);
+
+    p->message.data = p->msg;
+    p->message.len = last - p->msg;
+
+done:
+
+    milvus__proto__milvus__connect_response__free_unpacked(resp, NULL);
+}
+
+
+static void
+ngx_http_milvus_cdc_probe_guard_handler(ngx_event_t *ev)
+{
+    ngx_http_milvus_cdc_probe_t  *p = ev->data;
+
+    if (p->call == NULL) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, p->log, 0,
+                  "milvus_cdc: probe of \"%V\" got no gRPC completion "
+                  "%M ms after its deadline", &p->target,
+                  (ngx_msec_t) NGX_HTTP_MILVUS_CDC_PROBE_GUARD);
+
+    ngx_http_milvus_cdc_grpc_call_cancel(p->call);
+    p->call = NULL;
+
+    ngx_http_milvus_cdc_grpc_channel_release(p->channel);
+    p->channel = NULL;
+
+    p->elapsed = ngx_current_msec - p->start;
+
+    ngx_http_milvus_cdc_probe_error(p, "deadline exceeded after %M ms",
+                                    p->timeout);
+
+    ngx_http_milvus_cdc_probe_done(p);
+}
+
+
+static void
+ngx_http_milvus_cdc_probe_done(ngx_http_milvus_cdc_probe_t *p)
+{
+    p->handler(p);
+}
+
+
+static void
+ngx_http_milvus_cdc_probe_error(ngx_http_milvus_cdc_probe_t *p,
+    const char *fmt, ...)
+{
+    u_char   *last;
+    va_list   args;
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p->msg, p->msg + sizeof(p->msg), fmt, args);
+    va_end(args);
+
+    p->rc = NGX_ERROR;
+    p->message.data = p->msg;
+    p->message.len = last - p->msg;
+}
