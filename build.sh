@@ -112,6 +112,7 @@ run_tests() {
             . "$ROOT/work/bench/env"
             set +a
             export TEST_NGINX_TARGET_URI=${TARGET_URI:-}
+            export TEST_NGINX_SOURCE_URI=${SOURCE_URI:-}
         fi
     fi
     (cd "$ROOT" && prove -I t/lib -r t) || rc=1

@@ -29,14 +29,16 @@ static char *ngx_http_milvus_cdc(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_milvus_cdc_addresses(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_milvus_cdc_name(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_http_milvus_cdc_max_tasks(ngx_conf_t *cf, void *post,
+    void *data);
 static ngx_int_t ngx_http_milvus_cdc_default_addresses(ngx_conf_t *cf,
     ngx_array_t **a, char *value);
 static ngx_int_t ngx_http_milvus_cdc_init_process(ngx_cycle_t *cycle);
 static void ngx_http_milvus_cdc_exit_process(ngx_cycle_t *cycle);
 
 
-static ngx_conf_num_bounds_t  ngx_http_milvus_cdc_max_tasks_bounds = {
-    ngx_conf_check_num_bounds, 1, 100000
+static ngx_conf_post_t  ngx_http_milvus_cdc_max_tasks_post = {
+    ngx_http_milvus_cdc_max_tasks
 };
 
 static ngx_conf_post_t  ngx_http_milvus_cdc_name_post = {
@@ -79,7 +81,7 @@ static ngx_command_t  ngx_http_milvus_cdc_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_milvus_cdc_main_conf_t, max_tasks),
-      &ngx_http_milvus_cdc_max_tasks_bounds },
+      &ngx_http_milvus_cdc_max_tasks_post },
 
     { ngx_string("milvus_cdc_source_etcd_endpoints"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
@@ -376,6 +378,19 @@ ngx_http_milvus_cdc_name(ngx_conf_t *cf, void *post, void *data)
             return "may hold only letters, digits, \"_\", \"-\", \".\" "
                    "and \"/\"";
         }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_milvus_cdc_max_tasks(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *n = data;
+
+    if (*n < 1 || *n > 100000) {
+        return "must be 1 to 100000";
     }
 
     return NGX_CONF_OK;

@@ -90,6 +90,9 @@ static ngx_uint_t              ngx_http_milvus_cdc_grpc_ncalls;
 static ngx_uint_t              ngx_http_milvus_cdc_grpc_processing;
 static ngx_event_t             ngx_http_milvus_cdc_grpc_timer;
 
+/* ev->data of the timer: debug logging reads an fd from it */
+static ngx_connection_t        ngx_http_milvus_cdc_grpc_dummy;
+
 
 static const char  *ngx_http_milvus_cdc_grpc_status_names[] = {
     "OK",
@@ -158,7 +161,8 @@ ngx_http_milvus_cdc_grpc_init(ngx_log_t *log)
 
     ngx_http_milvus_cdc_grpc_timer.handler =
                                         ngx_http_milvus_cdc_grpc_timer_handler;
-    ngx_http_milvus_cdc_grpc_timer.data = NULL;
+    ngx_http_milvus_cdc_grpc_dummy.fd = (ngx_socket_t) -1;
+    ngx_http_milvus_cdc_grpc_timer.data = &ngx_http_milvus_cdc_grpc_dummy;
     ngx_http_milvus_cdc_grpc_timer.log = ngx_cycle->log;
     ngx_http_milvus_cdc_grpc_timer.cancelable = 1;
 

@@ -32,6 +32,10 @@ static void ngx_http_milvus_cdc_probe_error(ngx_http_milvus_cdc_probe_t *p,
     const char *fmt, ...);
 
 
+/* ev->data of the guard timers: debug logging reads an fd from it */
+static ngx_connection_t  ngx_http_milvus_cdc_probe_dummy;
+
+
 ngx_int_t
 ngx_http_milvus_cdc_probe_start(ngx_http_milvus_cdc_probe_t *p)
 {
@@ -109,8 +113,10 @@ ngx_http_milvus_cdc_probe_start(ngx_http_milvus_cdc_probe_t *p)
 
     ngx_memzero(&p->guard, sizeof(ngx_event_t));
 
+    ngx_http_milvus_cdc_probe_dummy.fd = (ngx_socket_t) -1;
+
     p->guard.handler = ngx_http_milvus_cdc_probe_guard_handler;
-    p->guard.data = p;
+    p->guard.data = &ngx_http_milvus_cdc_probe_dummy;
     p->guard.log = p->log;
 
     /* not cancelable: a gracefully exiting worker waits for the answer */
@@ -271,16 +277,11 @@ ngx_http_milvus_cdc_probe_grpc_handler(ngx_http_milvus_cdc_grpc_result_t *res,
         break;
     }
 
-    if (p->rc == NGX_OK) {
-        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, p->log, 0,
-                       "milvus_cdc probe \"%V\" ok in %M ms: %V",
-                       &p->target, p->elapsed, &p->message);
+    /* the caller reports failures, with its own context */
 
-    } else {
-        ngx_log_error(NGX_LOG_INFO, p->log, 0,
-                      "milvus_cdc: probe of \"%V\" failed in %M ms: %V",
-                      &p->target, p->elapsed, &p->message);
-    }
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, p->log, 0,
+                   "milvus_cdc probe \"%V\" rc:%i in %M ms: %V",
+                   &p->target, p->rc, p->elapsed, &p->message);
 
     ngx_http_milvus_cdc_probe_done(p);
 }
@@ -345,7 +346,10 @@ done:
 static void
 ngx_http_milvus_cdc_probe_guard_handler(ngx_event_t *ev)
 {
-    ngx_http_milvus_cdc_probe_t  *p = ev->data;
+    ngx_http_milvus_cdc_probe_t  *p;
+
+    p = (ngx_http_milvus_cdc_probe_t *)
+            ((u_char *) ev - offsetof(ngx_http_milvus_cdc_probe_t, guard));
 
     if (p->call == NULL) {
         return;
