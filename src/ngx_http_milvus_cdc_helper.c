@@ -46,6 +46,10 @@ static ngx_str_t                     ngx_http_milvus_cdc_helper_owner;
 static u_char                        ngx_http_milvus_cdc_helper_owner_buf[
                                          NGX_INT64_LEN * 2 + 2];
 static ngx_event_t                   ngx_http_milvus_cdc_helper_event;
+static ngx_http_milvus_cdc_main_conf_t  *ngx_http_milvus_cdc_helper_mcf;
+
+/* ev->data of the timer: nginx's debug logging reads an fd from it */
+static ngx_connection_t              ngx_http_milvus_cdc_helper_dummy;
 
 
 ngx_int_t
@@ -87,8 +91,11 @@ ngx_http_milvus_cdc_helper_start_timer(ngx_cycle_t *cycle,
 
     ev = &ngx_http_milvus_cdc_helper_event;
 
+    ngx_http_milvus_cdc_helper_mcf = mcf;
+    ngx_http_milvus_cdc_helper_dummy.fd = (ngx_socket_t) -1;
+
     ev->handler = ngx_http_milvus_cdc_helper_timer;
-    ev->data = mcf;
+    ev->data = &ngx_http_milvus_cdc_helper_dummy;
     ev->log = cycle->log;
     ev->cancelable = 1;
 
@@ -378,7 +385,7 @@ ngx_http_milvus_cdc_helper_timer(ngx_event_t *ev)
         return;
     }
 
-    delay = ngx_http_milvus_cdc_helper_tick(ev->data);
+    delay = ngx_http_milvus_cdc_helper_tick(ngx_http_milvus_cdc_helper_mcf);
 
     ngx_add_timer(ev, delay);
 }
