@@ -11,7 +11,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NGX_SRC=/usr/share/nginx/src
-BUILD=$ROOT/build
+BUILD=${CDC_BUILD_DIR:-$ROOT/build}
 MODULE=$BUILD/ngx_http_milvus_cdc_module.so
 RUN=$ROOT/work/run
 NGINX=/usr/sbin/nginx
@@ -46,8 +46,13 @@ deps() {
 
 build() {
     mkdir -p "$ROOT/proto/gen" "$BUILD"
+    rm -f "$ROOT"/proto/gen/*.pb-c.[ch]
     protoc-c --c_out="$ROOT/proto/gen" -I"$ROOT/proto" "$ROOT"/proto/*.proto
-    if [ ! -f "$BUILD/nginx/Makefile" ] || [ "$ROOT/config" -nt "$BUILD/nginx/Makefile" ]
+    # configure again when config or the set of sources changed
+    local sources
+    sources=$(cd "$ROOT" && ls config src/*.c proto/*.proto | md5sum)
+    if [ ! -f "$BUILD/nginx/Makefile" ] || [ "$ROOT/config" -nt "$BUILD/nginx/Makefile" ] \
+        || [ "$(cat "$BUILD/sources" 2>/dev/null)" != "$sources" ]
     then
         # Debian's own configure flags: the module must match the packaged
         # binary (--with-compat), as dh_nginx builds libnginx-mod-*
@@ -58,6 +63,7 @@ build() {
             --add-dynamic-module="$ROOT" --builddir="$BUILD/nginx") \
             > "$BUILD/configure.log" 2>&1 \
             || { tail -20 "$BUILD/configure.log"; exit 1; }
+        echo "$sources" > "$BUILD/sources"
     fi
     make -s -C "$NGX_SRC" -f "$BUILD/nginx/Makefile" -j"$(nproc)" modules
     cp "$BUILD/nginx/ngx_http_milvus_cdc_module.so" "$MODULE"
