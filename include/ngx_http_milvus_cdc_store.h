@@ -37,11 +37,15 @@ typedef enum {
     ngx_http_milvus_cdc_st_delete_checkpoints,
     ngx_http_milvus_cdc_st_delete_leases,
     ngx_http_milvus_cdc_st_delete_id_maps,
+    ngx_http_milvus_cdc_st_delete_target_channels,
     ngx_http_milvus_cdc_st_lease_get,
     ngx_http_milvus_cdc_st_lease_put,
     ngx_http_milvus_cdc_st_lease_release,
     ngx_http_milvus_cdc_st_lease_release_owner,
     ngx_http_milvus_cdc_st_checkpoints,
+    ngx_http_milvus_cdc_st_checkpoint_put,
+    ngx_http_milvus_cdc_st_target_channels,
+    ngx_http_milvus_cdc_st_target_channel_put,
     ngx_http_milvus_cdc_st_begin,
     ngx_http_milvus_cdc_st_commit,
     ngx_http_milvus_cdc_st_rollback,
@@ -58,8 +62,10 @@ typedef enum {
  * Tables (schema version 1, PRAGMA user_version):
  *   tasks        one row per task: ids, target, secrets, public JSON,
  *                scope, state, reason, created_ms, updated_ms (epoch ms)
- *   checkpoints  (task_id, pchannel) → source msg_id (Kafka offset bytes),
- *                ts (TSO hybrid timestamp), target_position
+ *   checkpoints  (task_id, pchannel) → msg_id and ts of the last source
+ *                TimeTick whose pack the target acknowledged, sent_msg_id
+ *                of the last one whose pack was sent (maybe unacknowledged)
+ *   target_channels  (task_id, target pchannel) → last TSO timestamp sent
  *   leases       task_id → owner (helper instance), pid, expires_ms
  *   id_maps      (task_id, kind, source_id) → target_id, name
  */
@@ -76,14 +82,32 @@ typedef struct {
  *
  *   pchannel         source physical channel (Kafka topic), e.g.
  *                    "by-dev-rootcoord-dml_0"
- *   msg_id           Kafka message id bytes (msgpb.MsgPosition.msgID)
- *   ts               TSO hybrid timestamp (physical ms << 18 | logical)
+ *   msg_id           the Milvus msgID of the last source message whose
+ *                    effects the target acknowledged: for Kafka the 8-byte
+ *                    little-endian offset (msgpb.MsgPosition.msgID,
+ *                    milvus-internals §1.2); reading resumes after it
+ *   ts               its TSO hybrid timestamp (physical ms << 18 | logical)
+ *   sent_msg_id      the msgID up to which packs were sent to the target,
+ *                    acknowledged or not (>= msg_id): after a crash the
+ *                    messages between msg_id and sent_msg_id may already be
+ *                    on the target
  */
 typedef struct {
     ngx_str_t                 pchannel;
     ngx_str_t                 msg_id;
     uint64_t                  ts;
+    ngx_str_t                 sent_msg_id;
 } ngx_http_milvus_cdc_checkpoint_t;
+
+
+/*
+ * The last TSO timestamp sent to a target pchannel: what is sent there
+ * next must be later.
+ */
+typedef struct {
+    ngx_str_t                 pchannel;
+    uint64_t                  last_ts;
+} ngx_http_milvus_cdc_target_ts_t;
 
 
 /*
@@ -168,6 +192,23 @@ ngx_int_t ngx_http_milvus_cdc_store_release(ngx_http_milvus_cdc_store_t *st,
 ngx_int_t ngx_http_milvus_cdc_store_checkpoints(
     ngx_http_milvus_cdc_store_t *st, ngx_pool_t *pool, ngx_str_t *task_id,
     ngx_array_t **checkpoints);
+
+/*
+ * Writes, in one transaction, a checkpoint (may be NULL) and the last
+ * timestamps of "ntargets" target pchannels.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_checkpoint_save(
+    ngx_http_milvus_cdc_store_t *st, ngx_str_t *task_id,
+    ngx_http_milvus_cdc_checkpoint_t *cp,
+    ngx_http_milvus_cdc_target_ts_t *targets, ngx_uint_t ntargets);
+
+/*
+ * Reads the target pchannel timestamps of a task into a new array of
+ * ngx_http_milvus_cdc_target_ts_t.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_target_channels(
+    ngx_http_milvus_cdc_store_t *st, ngx_pool_t *pool, ngx_str_t *task_id,
+    ngx_array_t **targets);
 
 /* milliseconds since the epoch, from nginx's cached time */
 uint64_t ngx_http_milvus_cdc_store_now(void);

@@ -57,10 +57,15 @@ static const char  *ngx_http_milvus_cdc_schema =
     "CREATE TABLE IF NOT EXISTS checkpoints ("
     " task_id TEXT NOT NULL,"
     " pchannel TEXT NOT NULL,"
-    " msg_id BLOB,"
-    " ts INTEGER NOT NULL DEFAULT 0,"
-    " target_position BLOB,"
+    " msg_id BLOB NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " sent_msg_id BLOB NOT NULL,"
     " updated_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (task_id, pchannel));"
+    "CREATE TABLE IF NOT EXISTS target_channels ("
+    " task_id TEXT NOT NULL,"
+    " pchannel TEXT NOT NULL,"
+    " last_ts INTEGER NOT NULL,"
     " PRIMARY KEY (task_id, pchannel));"
     "CREATE TABLE IF NOT EXISTS leases ("
     " task_id TEXT PRIMARY KEY,"
@@ -103,6 +108,8 @@ static const char  *ngx_http_milvus_cdc_sql[] = {
     "DELETE FROM leases WHERE task_id = ?1",
     /* delete_id_maps */
     "DELETE FROM id_maps WHERE task_id = ?1",
+    /* delete_target_channels */
+    "DELETE FROM target_channels WHERE task_id = ?1",
     /* lease_get */
     "SELECT l.owner, l.pid, l.expires_ms, t.task_id"
     " FROM tasks t LEFT JOIN leases l ON l.task_id = t.task_id"
@@ -115,8 +122,18 @@ static const char  *ngx_http_milvus_cdc_sql[] = {
     /* lease_release_owner */
     "DELETE FROM leases WHERE owner = ?1",
     /* checkpoints */
-    "SELECT pchannel, msg_id, ts FROM checkpoints WHERE task_id = ?1"
+    "SELECT pchannel, msg_id, ts, sent_msg_id FROM checkpoints"
+    " WHERE task_id = ?1 ORDER BY pchannel",
+    /* checkpoint_put */
+    "INSERT OR REPLACE INTO checkpoints"
+    " (task_id, pchannel, msg_id, ts, sent_msg_id, updated_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* target_channels */
+    "SELECT pchannel, last_ts FROM target_channels WHERE task_id = ?1"
     " ORDER BY pchannel",
+    /* target_channel_put */
+    "INSERT OR REPLACE INTO target_channels (task_id, pchannel, last_ts)"
+    " VALUES (?1, ?2, ?3)",
     /* begin */
     "BEGIN IMMEDIATE",
     /* commit */
@@ -501,6 +518,7 @@ ngx_http_milvus_cdc_store_delete(ngx_http_milvus_cdc_store_t *st,
         ngx_http_milvus_cdc_st_delete_checkpoints,
         ngx_http_milvus_cdc_st_delete_leases,
         ngx_http_milvus_cdc_st_delete_id_maps,
+        ngx_http_milvus_cdc_st_delete_target_channels,
         ngx_http_milvus_cdc_st_delete_task
     };
 
@@ -669,7 +687,110 @@ ngx_http_milvus_cdc_store_checkpoints(ngx_http_milvus_cdc_store_t *st,
             break;
         }
 
+        if (ngx_http_milvus_cdc_store_copy(pool, stmt, 3, &cp->sent_msg_id)
+            != NGX_OK)
+        {
+            rc = NGX_ERROR;
+            break;
+        }
+
         cp->ts = (uint64_t) sqlite3_column_int64(stmt, 2);
+    }
+
+    sqlite3_reset(stmt);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_store_checkpoint_save(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_http_milvus_cdc_checkpoint_t *cp,
+    ngx_http_milvus_cdc_target_ts_t *targets, ngx_uint_t ntargets)
+{
+    ngx_int_t      rc;
+    ngx_uint_t     i;
+    sqlite3_stmt  *stmt;
+
+    if (ngx_http_milvus_cdc_store_txn(st, ngx_http_milvus_cdc_st_begin)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_OK;
+
+    if (cp) {
+        stmt = st->stmt[ngx_http_milvus_cdc_st_checkpoint_put];
+        ngx_http_milvus_cdc_store_bind(stmt, 1, task_id);
+        ngx_http_milvus_cdc_store_bind(stmt, 2, &cp->pchannel);
+        (void) sqlite3_bind_blob(stmt, 3, cp->msg_id.data, (int) cp->msg_id.len,
+                                 SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 4, (sqlite3_int64) cp->ts);
+        (void) sqlite3_bind_blob(stmt, 5, cp->sent_msg_id.data,
+                                 (int) cp->sent_msg_id.len, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 6, ngx_http_milvus_cdc_store_now());
+        rc = ngx_http_milvus_cdc_store_step(st,
+                                        ngx_http_milvus_cdc_st_checkpoint_put);
+        sqlite3_reset(stmt);
+    }
+
+    stmt = st->stmt[ngx_http_milvus_cdc_st_target_channel_put];
+
+    for (i = 0; rc == NGX_OK && i < ntargets; i++) {
+        ngx_http_milvus_cdc_store_bind(stmt, 1, task_id);
+        ngx_http_milvus_cdc_store_bind(stmt, 2, &targets[i].pchannel);
+        sqlite3_bind_int64(stmt, 3, (sqlite3_int64) targets[i].last_ts);
+        rc = ngx_http_milvus_cdc_store_step(st,
+                                  ngx_http_milvus_cdc_st_target_channel_put);
+        sqlite3_reset(stmt);
+    }
+
+    if (rc == NGX_OK) {
+        return ngx_http_milvus_cdc_store_txn(st,
+                                             ngx_http_milvus_cdc_st_commit);
+    }
+
+    (void) ngx_http_milvus_cdc_store_txn(st, ngx_http_milvus_cdc_st_rollback);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_store_target_channels(ngx_http_milvus_cdc_store_t *st,
+    ngx_pool_t *pool, ngx_str_t *task_id, ngx_array_t **targets)
+{
+    ngx_int_t                         rc;
+    sqlite3_stmt                     *stmt;
+    ngx_http_milvus_cdc_target_ts_t  *t;
+
+    *targets = ngx_array_create(pool, 4,
+                                sizeof(ngx_http_milvus_cdc_target_ts_t));
+    if (*targets == NULL) {
+        return NGX_ERROR;
+    }
+
+    stmt = st->stmt[ngx_http_milvus_cdc_st_target_channels];
+    ngx_http_milvus_cdc_store_bind(stmt, 1, task_id);
+
+    for ( ;; ) {
+        rc = ngx_http_milvus_cdc_store_step(st,
+                                       ngx_http_milvus_cdc_st_target_channels);
+        if (rc != NGX_AGAIN) {
+            break;
+        }
+
+        t = ngx_array_push(*targets);
+        if (t == NULL
+            || ngx_http_milvus_cdc_store_copy(pool, stmt, 0, &t->pchannel)
+               != NGX_OK)
+        {
+            rc = NGX_ERROR;
+            break;
+        }
+
+        t->last_ts = (uint64_t) sqlite3_column_int64(stmt, 1);
     }
 
     sqlite3_reset(stmt);
