@@ -31,6 +31,8 @@ static char *ngx_http_milvus_cdc_addresses(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_milvus_cdc_name(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_http_milvus_cdc_max_tasks(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_milvus_cdc_dml_channels(ngx_conf_t *cf, void *post,
+    void *data);
 static ngx_int_t ngx_http_milvus_cdc_default_addresses(ngx_conf_t *cf,
     ngx_array_t **a, char *value);
 static ngx_int_t ngx_http_milvus_cdc_init_process(ngx_cycle_t *cycle);
@@ -39,6 +41,10 @@ static void ngx_http_milvus_cdc_exit_process(ngx_cycle_t *cycle);
 
 static ngx_conf_post_t  ngx_http_milvus_cdc_max_tasks_post = {
     ngx_http_milvus_cdc_max_tasks
+};
+
+static ngx_conf_post_t  ngx_http_milvus_cdc_dml_channels_post = {
+    ngx_http_milvus_cdc_dml_channels
 };
 
 static ngx_conf_post_t  ngx_http_milvus_cdc_name_post = {
@@ -111,6 +117,13 @@ static ngx_command_t  ngx_http_milvus_cdc_commands[] = {
       offsetof(ngx_http_milvus_cdc_main_conf_t, channel_prefix),
       &ngx_http_milvus_cdc_name_post },
 
+    { ngx_string("milvus_cdc_source_dml_channels"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_milvus_cdc_main_conf_t, dml_channels),
+      &ngx_http_milvus_cdc_dml_channels_post },
+
       ngx_null_command
 };
 
@@ -169,6 +182,7 @@ ngx_http_milvus_cdc_create_main_conf(ngx_conf_t *cf)
     mcf->etcd_endpoints = NGX_CONF_UNSET_PTR;
     mcf->kafka_brokers = NGX_CONF_UNSET_PTR;
     mcf->max_tasks = NGX_CONF_UNSET_UINT;
+    mcf->dml_channels = NGX_CONF_UNSET_UINT;
 
     return mcf;
 }
@@ -196,6 +210,7 @@ ngx_http_milvus_cdc_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_uint_value(mcf->max_tasks, 100);
+    ngx_conf_init_uint_value(mcf->dml_channels, 16);
 
     if (mcf->etcd_endpoints == NGX_CONF_UNSET_PTR
         && ngx_http_milvus_cdc_default_addresses(cf, &mcf->etcd_endpoints,
@@ -391,6 +406,19 @@ ngx_http_milvus_cdc_max_tasks(ngx_conf_t *cf, void *post, void *data)
 
     if (*n < 1 || *n > 100000) {
         return "must be 1 to 100000";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_milvus_cdc_dml_channels(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *n = data;
+
+    if (*n < 1 || *n > 1024) {
+        return "must be 1 to 1024";
     }
 
     return NGX_CONF_OK;

@@ -48,6 +48,8 @@
  *   etcd_root_path  source etcd.rootPath, e.g. "by-dev"
  *   kafka_brokers   array of ngx_str_t "host:port" (source Kafka)
  *   channel_prefix  source msgChannel.chanNamePrefix.cluster, e.g. "by-dev"
+ *   dml_channels    source rootCoord.dmlChannelNum: the DML pchannels are
+ *                   "<channel_prefix>-rootcoord-dml_<0..n-1>"
  *   max_tasks       most tasks the store holds (create answers 500 beyond)
  *   used            set when a location has "milvus_cdc on"
  */
@@ -58,6 +60,7 @@ typedef struct {
     ngx_str_t                 etcd_root_path;
     ngx_array_t              *kafka_brokers;
     ngx_str_t                 channel_prefix;
+    ngx_uint_t                dml_channels;
     ngx_uint_t                max_tasks;
     ngx_flag_t                used;
 } ngx_http_milvus_cdc_main_conf_t;

@@ -15,22 +15,33 @@
 #include <ngx_http.h>
 
 #include "ngx_http_milvus_cdc.h"
+#include "ngx_http_milvus_cdc_engine.h"
 #include "ngx_http_milvus_cdc_helper.h"
 #include "ngx_http_milvus_cdc_store.h"
 
 
+/* how long a stopping engine may wait for its calls in flight, in ms */
+#define NGX_HTTP_MILVUS_CDC_STOP_GRACE    5000
+
+/* how much of a tick the engines may use, in ms */
+#define NGX_HTTP_MILVUS_CDC_SLICE         50
+
+
 /* a task this process runs */
 typedef struct {
-    ngx_str_t                   task_id;
-    uint64_t                    renew_at;
+    ngx_str_t                       task_id;
+    uint64_t                        renew_at;
+    ngx_http_milvus_cdc_engine_t   *engine;
+    const char                     *why;       /* set: stopping */
 } ngx_http_milvus_cdc_owned_t;
 
 
 static ngx_msec_t ngx_http_milvus_cdc_helper_tick(void *data);
 static ngx_int_t ngx_http_milvus_cdc_helper_init(
     ngx_http_milvus_cdc_main_conf_t *mcf, ngx_log_t *log);
-static void ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks,
-    ngx_log_t *log);
+static ngx_uint_t ngx_http_milvus_cdc_helper_leases(
+    ngx_http_milvus_cdc_main_conf_t *mcf, ngx_array_t *tasks, ngx_log_t *log);
+static ngx_uint_t ngx_http_milvus_cdc_helper_run(ngx_log_t *log);
 static ngx_http_milvus_cdc_owned_t *ngx_http_milvus_cdc_helper_owned(
     ngx_str_t *task_id);
 static void ngx_http_milvus_cdc_helper_stop(ngx_uint_t i, const char *why,
@@ -144,6 +155,7 @@ ngx_http_milvus_cdc_helper_tick(void *data)
     ngx_http_milvus_cdc_main_conf_t *mcf = data;
 
     ngx_log_t    *log;
+    ngx_uint_t    busy;
     ngx_pool_t   *pool;
     ngx_array_t  *tasks;
 
@@ -160,16 +172,27 @@ ngx_http_milvus_cdc_helper_tick(void *data)
         return 1000;
     }
 
+    busy = 0;
+
     if (ngx_http_milvus_cdc_store_list(&ngx_http_milvus_cdc_helper_store, pool,
                                        &tasks)
         == NGX_OK)
     {
-        ngx_http_milvus_cdc_helper_leases(tasks, log);
+        busy = ngx_http_milvus_cdc_helper_leases(mcf, tasks, log);
     }
 
     ngx_destroy_pool(pool);
 
-    return NGX_HTTP_MILVUS_CDC_TICK;
+    busy |= ngx_http_milvus_cdc_helper_run(log);
+
+    /* running engines wait for the network: come back soon */
+
+    if (busy) {
+        return 1;
+    }
+
+    return ngx_http_milvus_cdc_helper_tasks.nelts ? 5
+                                                  : NGX_HTTP_MILVUS_CDC_TICK;
 }
 
 
@@ -221,8 +244,9 @@ ngx_http_milvus_cdc_helper_init(ngx_http_milvus_cdc_main_conf_t *mcf,
 }
 
 
-static void
-ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
+static ngx_uint_t
+ngx_http_milvus_cdc_helper_leases(ngx_http_milvus_cdc_main_conf_t *mcf,
+    ngx_array_t *tasks, ngx_log_t *log)
 {
     uint64_t                      now;
     ngx_int_t                     rc;
@@ -240,6 +264,12 @@ ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
     while (i < ngx_http_milvus_cdc_helper_tasks.nelts) {
         owned = ngx_http_milvus_cdc_helper_tasks.elts;
 
+        if (owned[i].why) {
+            /* already stopping */
+            i++;
+            continue;
+        }
+
         for (j = 0; j < tasks->nelts; j++) {
             if (task[j].task_id.len == owned[i].task_id.len
                 && ngx_strncmp(task[j].task_id.data, owned[i].task_id.data,
@@ -250,13 +280,10 @@ ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
         }
 
         if (j == tasks->nelts) {
-            ngx_http_milvus_cdc_helper_stop(i, "deleted", log);
-            continue;
-        }
+            owned[i].why = "deleted";
 
-        if (task[j].state != NGX_HTTP_MILVUS_CDC_RUNNING) {
-            ngx_http_milvus_cdc_helper_stop(i, "paused", log);
-            continue;
+        } else if (task[j].state != NGX_HTTP_MILVUS_CDC_RUNNING) {
+            owned[i].why = "paused";
         }
 
         i++;
@@ -274,7 +301,7 @@ ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
 
         o = ngx_http_milvus_cdc_helper_owned(&task[j].task_id);
 
-        if (o && now < o->renew_at) {
+        if (o && (o->why || now < o->renew_at)) {
             continue;
         }
 
@@ -289,18 +316,22 @@ ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
             if (o == NULL) {
                 o = ngx_array_push(&ngx_http_milvus_cdc_helper_tasks);
                 if (o == NULL) {
-                    return;
+                    return 0;
                 }
 
                 o->task_id.data = ngx_alloc(task[j].task_id.len, log);
                 if (o->task_id.data == NULL) {
                     ngx_http_milvus_cdc_helper_tasks.nelts--;
-                    return;
+                    return 0;
                 }
 
                 ngx_memcpy(o->task_id.data, task[j].task_id.data,
                            task[j].task_id.len);
                 o->task_id.len = task[j].task_id.len;
+                o->why = NULL;
+
+                o->engine = ngx_http_milvus_cdc_engine_create(&task[j], mcf,
+                                        &ngx_http_milvus_cdc_helper_store, log);
 
                 ngx_log_error(NGX_LOG_NOTICE, log, 0,
                               "milvus_cdc: task %V: started in process %P",
@@ -316,9 +347,7 @@ ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
                           "milvus_cdc: task %V: the lease went to process %P",
                           &o->task_id, holder);
 
-            ngx_http_milvus_cdc_helper_stop(o - (ngx_http_milvus_cdc_owned_t *)
-                                        ngx_http_milvus_cdc_helper_tasks.elts,
-                                            "lease lost", log);
+            o->why = "lease lost";
             continue;
         }
 
@@ -328,6 +357,72 @@ ngx_http_milvus_cdc_helper_leases(ngx_array_t *tasks, ngx_log_t *log)
                            &task[j].task_id, holder);
         }
     }
+
+    return 0;
+}
+
+
+/*
+ * A slice for every engine; engines asked to stop are drained, then
+ * destroyed and their leases given back.  Returns 1 if an engine has more
+ * to do at once.
+ */
+
+static ngx_uint_t
+ngx_http_milvus_cdc_helper_run(ngx_log_t *log)
+{
+    ngx_int_t                     rc;
+    ngx_uint_t                    i, busy;
+    ngx_http_milvus_cdc_owned_t  *owned;
+
+    busy = 0;
+    i = 0;
+
+    while (i < ngx_http_milvus_cdc_helper_tasks.nelts) {
+        owned = ngx_http_milvus_cdc_helper_tasks.elts;
+
+        if (owned[i].engine == NULL) {
+            if (owned[i].why) {
+                ngx_http_milvus_cdc_helper_stop(i, owned[i].why, log);
+                continue;
+            }
+
+            i++;
+            continue;
+        }
+
+        if (owned[i].why) {
+            rc = ngx_http_milvus_cdc_engine_stop(owned[i].engine,
+                                            NGX_HTTP_MILVUS_CDC_STOP_GRACE);
+            if (rc == NGX_AGAIN) {
+                i++;
+                continue;
+            }
+
+            ngx_http_milvus_cdc_engine_destroy(owned[i].engine);
+            owned[i].engine = NULL;
+            ngx_http_milvus_cdc_helper_stop(i, owned[i].why, log);
+            continue;
+        }
+
+        rc = ngx_http_milvus_cdc_engine_run(owned[i].engine,
+                                            NGX_HTTP_MILVUS_CDC_SLICE);
+        ngx_time_update();
+
+        if (rc == NGX_ABORT) {
+            /* the engine paused its task with a reason */
+            owned[i].why = "failed";
+            continue;
+        }
+
+        if (rc == NGX_AGAIN) {
+            busy = 1;
+        }
+
+        i++;
+    }
+
+    return busy;
 }
 
 
