@@ -61,6 +61,13 @@ ngx_int_t ngx_http_milvus_cdc_json_value(yajl_gen g, yajl_val v);
 ngx_int_t ngx_http_milvus_cdc_json_raw(yajl_gen g, ngx_str_t *json);
 
 /*
+ * The length of the longest prefix of p[0..len) that is whole, valid
+ * UTF-8: a message cut by a fixed-size buffer in the middle of a
+ * character ends before it.
+ */
+size_t ngx_http_milvus_cdc_json_utf8_len(u_char *p, size_t len);
+
+/*
  * Copies the generator's output into "pool" (NUL-terminated, "nl" adds a
  * final newline) and frees the generator.  NGX_OK or NGX_ERROR.
  */

@@ -454,5 +454,44 @@ ngx_int_t ngx_http_milvus_cdc_msg_schema_clean(ngx_str_t *schema,
 /* Name of a MsgType value for logs ("Insert", "TimeTick"), or "Unknown". */
 const char *ngx_http_milvus_cdc_msg_type_name(ngx_int_t type);
 
+/*
+ * The MilvusService method of a replicate-channel message type (the
+ * message is that method's request, milvus-proto milvus.proto):
+ * CreateIndex 300, DropIndex 302, LoadCollection 106, ReleaseCollection
+ * 107, LoadPartitions 205, ReleasePartitions 206, Flush 402,
+ * CreateDatabase 1801, DropDatabase 1802; NULL for other types.
+ */
+ngx_str_t *ngx_http_milvus_cdc_msg_rpc_method(ngx_int_t type);
+
+/*
+ * Reads db_name (field 2) and the collection names (field 3, repeated in
+ * FlushRequest) of a replicate-channel request, without decoding the
+ * rest.  db is empty when absent (the default database); at most "max"
+ * names go to "collections", "*n" tells how many.  Strings point into
+ * data.  NGX_OK, or NGX_ERROR for bytes that are not a protobuf message.
+ */
+ngx_int_t ngx_http_milvus_cdc_msg_rpc_names(u_char *data, size_t len,
+    ngx_str_t *db, ngx_str_t *collections, ngx_uint_t max, ngx_uint_t *n);
+
+/*
+ * A copy of a request (whose field 1 is common.MsgBase) with
+ * base.replicateInfo = {isReplicate true, msgTimestamp ts} (common.proto
+ * MsgBase 7, ReplicateInfo 1 and 2), by appending a second field 1 that
+ * protobuf merges into the first.  out is ngx_alloc()ed.  NGX_OK or
+ * NGX_ERROR (no memory).
+ */
+/*
+ * Packs milvus.proto.milvus.ReleasePartitionsRequest {db_name 2,
+ * collection_name 3, partition_names 4 (one)} for the method of type 206
+ * (ngx_http_milvus_cdc_msg_rpc_method()).  Names are at most 16383 bytes.
+ * out is ngx_alloc()ed.  NGX_OK or NGX_ERROR (no memory).
+ */
+ngx_int_t ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
+    ngx_str_t *collection, ngx_str_t *partition, ngx_str_t *out,
+    ngx_log_t *log);
+
+ngx_int_t ngx_http_milvus_cdc_msg_mark_replicated(u_char *data, size_t len,
+    uint64_t ts, ngx_str_t *out, ngx_log_t *log);
+
 
 #endif /* _NGX_HTTP_MILVUS_CDC_MSG_H_INCLUDED_ */

@@ -103,6 +103,7 @@ typedef struct {
     ngx_msec_t                       committed;
     unsigned                         blocked:1;
     unsigned                         dirty:1;
+    unsigned                         replicate:1; /* <prefix>-replicate-msg */
 } ngx_http_milvus_cdc_schan_t;
 
 
@@ -126,6 +127,7 @@ typedef struct {
     ngx_array_t                      parts;       /* part_t */
     ngx_uint_t                       wait;        /* drop items not acked */
     ngx_uint_t                       step;        /* ensure: next step */
+    ngx_uint_t                       drop_rpc;    /* 2 released, 3 dropped */
     ngx_http_milvus_cdc_part_t      *dropping;
 } ngx_http_milvus_cdc_coll_t;
 
@@ -155,6 +157,11 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_http_milvus_cdc_grpc_call_t       *ddl_call;
     ngx_uint_t                             meta_busy;
     ngx_uint_t                             meta_gen; /* snapshots seen */
+
+    ngx_http_milvus_cdc_grpc_call_t       *rep_call; /* replicate channel */
+    int64_t                                rep_done; /* its offset done */
+    ngx_msec_t                             rep_retry;
+    ngx_uint_t                             rep_reply; /* its reply type */
 };
 
 
@@ -193,6 +200,17 @@ static ngx_int_t ngx_http_milvus_cdc_engine_poll(
 static ngx_int_t ngx_http_milvus_cdc_engine_process(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     int64_t offset, u_char *data, size_t len);
+static ngx_int_t ngx_http_milvus_cdc_engine_rpc(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    int64_t offset, u_char *data, size_t len,
+    ngx_http_milvus_cdc_msg_header_t *h);
+static void ngx_http_milvus_cdc_engine_rpc_done(
+    ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static ngx_int_t ngx_http_milvus_cdc_engine_behind(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    uint64_t ts);
+static ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_engine_coll_name(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
 static ngx_int_t ngx_http_milvus_cdc_engine_dml(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     ngx_http_milvus_cdc_msg_t *m);
@@ -353,7 +371,7 @@ ngx_http_milvus_cdc_engine_stop(ngx_http_milvus_cdc_engine_t *e,
 
     ngx_http_milvus_cdc_engine_advance(e);
 
-    if (e->rpcs == 0 && e->ddl_call == NULL) {
+    if (e->rpcs == 0 && e->ddl_call == NULL && e->rep_call == NULL) {
         return NGX_OK;
     }
 
@@ -394,6 +412,10 @@ ngx_http_milvus_cdc_engine_destroy(ngx_http_milvus_cdc_engine_t *e)
 
     if (e->ddl_call) {
         ngx_http_milvus_cdc_grpc_call_cancel(e->ddl_call);
+    }
+
+    if (e->rep_call) {
+        ngx_http_milvus_cdc_grpc_call_cancel(e->rep_call);
     }
 
     sc = e->schans.elts;
@@ -1321,8 +1343,11 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
     }
 
     n = e->mcf->dml_channels;
+    e->rep_done = -1;
 
-    for (i = 0; i < n; i++) {
+    /* the DML pchannels, then the replicate channel (index, load, …) */
+
+    for (i = 0; i <= n; i++) {
         sc = ngx_array_push(&e->schans);
         if (sc == NULL) {
             return NGX_ERROR;
@@ -1331,10 +1356,21 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
         ngx_memzero(sc, sizeof(ngx_http_milvus_cdc_schan_t));
 
         sc->name.data = name;
-        sc->name.len = ngx_snprintf(name, sizeof(name),
-                                    "%V-rootcoord-dml_%ui",
-                                    &e->mcf->channel_prefix, i)
-                       - name;
+
+        if (i < n) {
+            sc->name.len = ngx_snprintf(name, sizeof(name),
+                                        "%V-rootcoord-dml_%ui",
+                                        &e->mcf->channel_prefix, i)
+                           - name;
+
+        } else {
+            sc->name.len = ngx_snprintf(name, sizeof(name),
+                                        "%V-replicate-msg",
+                                        &e->mcf->channel_prefix)
+                           - name;
+            sc->replicate = 1;
+        }
+
         sc->name.data = ngx_pstrdup(e->pool, &sc->name);
         sc->acked = -1;
         sc->start = NGX_HTTP_MILVUS_CDC_KAFKA_END;
@@ -1364,6 +1400,12 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
         }
 
         if (sc->acked >= 0) {
+            continue;
+        }
+
+        if (sc->replicate) {
+            /* the indexes and loads of the collections already there */
+            sc->start = NGX_HTTP_MILVUS_CDC_KAFKA_BEGINNING;
             continue;
         }
 
@@ -1438,7 +1480,9 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
         ngx_log_error(NGX_LOG_INFO, e->log, 0,
                       "milvus_cdc: task %V: reading %V from %s%L",
                       &e->task.task_id, &sc[i].name,
-                      sc[i].start < 0 ? "the end " : "offset ",
+                      sc[i].start == NGX_HTTP_MILVUS_CDC_KAFKA_END
+                      ? "the end " : sc[i].start < 0 ? "the beginning "
+                                                     : "offset ",
                       sc[i].start < 0 ? (int64_t) 0 : sc[i].start);
     }
 
@@ -1542,6 +1586,10 @@ ngx_http_milvus_cdc_engine_process(ngx_http_milvus_cdc_engine_t *e,
                       "message, skipped", &e->task.task_id, &sc->name,
                       offset);
         return NGX_OK;
+    }
+
+    if (sc->replicate) {
+        return ngx_http_milvus_cdc_engine_rpc(e, sc, offset, data, len, &h);
     }
 
     switch (h.type) {
@@ -1649,6 +1697,254 @@ ngx_http_milvus_cdc_engine_process(ngx_http_milvus_cdc_engine_t *e,
 }
 
 
+/*
+ * A message of the replicate channel: the request of a DDL/DCL call made
+ * on the source; the same call is made on the target, marked as
+ * replicated, once the collection it names is there.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_engine_rpc(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data, size_t len,
+    ngx_http_milvus_cdc_msg_header_t *h)
+{
+    ngx_str_t                             *method, db, names[8], body;
+    ngx_str_t                              def = ngx_string("default");
+    ngx_str_t                              any = ngx_string("*");
+    ngx_uint_t                             n;
+    ngx_http_milvus_cdc_coll_t            *c;
+    ngx_http_milvus_cdc_grpc_call_conf_t   cf;
+
+    if (e->rep_done == offset) {
+        /* done: the checkpoint moves past it */
+        e->rep_done = -1;
+        sc->acked = offset;
+        sc->acked_ts = h->ts;
+        sc->dirty = 1;
+        return NGX_OK;
+    }
+
+    method = ngx_http_milvus_cdc_msg_rpc_method(h->type);
+
+    if (method == NULL || h->replicate) {
+        /* not a call to repeat, or one a CDC already replicated */
+        sc->acked = offset;
+        sc->dirty = 1;
+        return NGX_OK;
+    }
+
+    if (e->rep_call
+        || (e->rep_retry
+            && (ngx_msec_int_t) (ngx_current_msec - e->rep_retry) < 0))
+    {
+        return NGX_AGAIN;
+    }
+
+    if (ngx_http_milvus_cdc_msg_rpc_names(data, len, &db, names, 8, &n)
+        != NGX_OK)
+    {
+        sc->acked = offset;
+        sc->dirty = 1;
+        return NGX_OK;
+    }
+
+    if (db.len == 0) {
+        db = def;
+    }
+
+    if (n == 0) {
+        /* a database: in scope if any of its collections may be */
+
+        if (!ngx_http_milvus_cdc_engine_in_scope(e, &db, &any)) {
+            sc->acked = offset;
+            sc->dirty = 1;
+            return NGX_OK;
+        }
+
+    } else {
+        c = ngx_http_milvus_cdc_engine_coll_name(e, &db, &names[0]);
+
+        if (c == NULL) {
+            /* not seen yet: wait for the metadata, once */
+
+            if (sc->blocked && e->meta_gen >= sc->held_gen) {
+                sc->acked = offset;
+                sc->dirty = 1;
+                return NGX_OK;
+            }
+
+            if (!e->meta_busy) {
+                (void) ngx_http_milvus_cdc_engine_refresh(e);
+            }
+
+            return NGX_AGAIN;
+        }
+
+        if (c->state != COLL_READY) {
+            if (c->state == COLL_NEW || c->state == COLL_ENSURING) {
+                ngx_http_milvus_cdc_engine_ddl_next(e);
+                return NGX_AGAIN;
+            }
+
+            sc->acked = offset;
+            sc->dirty = 1;
+            return NGX_OK;
+        }
+
+        /*
+         * never ahead of the data: a Flush or Load made before the target
+         * has every earlier row would seal or load without them
+         */
+
+        if (ngx_http_milvus_cdc_engine_behind(e, c, h->ts)) {
+            return NGX_AGAIN;
+        }
+    }
+
+    if (ngx_http_milvus_cdc_msg_mark_replicated(data, len, h->ts, &body,
+                                                e->log)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&cf, sizeof(cf));
+    cf.method = *method;
+    cf.request = body;
+    cf.dbname = db;
+    cf.timeout = ENGINE_RPC_TIMEOUT;
+    cf.handler = ngx_http_milvus_cdc_engine_rpc_done;
+    cf.data = e;
+
+    e->rep_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf, e->log);
+
+    ngx_free(body.data);
+
+    if (e->rep_call == NULL) {
+        e->rep_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return NGX_AGAIN;
+    }
+
+    e->rep_done = -1 - offset;   /* in flight for this offset */
+    e->rep_reply = (h->type == NGX_HTTP_MILVUS_CDC_MSG_FLUSH)
+                   ? NGX_HTTP_MILVUS_CDC_MSG_RPC_FLUSH
+                   : NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_DATABASE;
+
+    ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                  "milvus_cdc: task %V: %V of %V.%V replicated",
+                  &e->task.task_id, method, &db,
+                  n ? &names[0] : &any);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_milvus_cdc_engine_rpc_done(ngx_http_milvus_cdc_grpc_result_t *res,
+    void *data)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    int64_t                          offset;
+    ngx_int_t                        rc;
+    ngx_http_milvus_cdc_msg_reply_t  r;
+
+    e->rep_call = NULL;
+    offset = -1 - e->rep_done;
+
+    if (res->status != 0) {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: a replicated call failed: %s: "
+                      "%V, retrying", &e->task.task_id,
+                      ngx_http_milvus_cdc_grpc_status_name(res->status),
+                      &res->details);
+        e->rep_done = -1;
+        e->rep_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return;
+    }
+
+    /* a refusal ("index already exist", …) is logged, not retried */
+
+    ngx_memzero(&r, sizeof(r));
+
+    rc = ngx_http_milvus_cdc_msg_reply(e->rep_reply, &res->reply, &r, e->log);
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: the target refused a replicated "
+                      "call: %V", &e->task.task_id, &r.reason);
+    }
+
+    ngx_http_milvus_cdc_msg_reply_free(&r);
+
+    e->rep_done = offset;
+    e->rep_retry = 0;
+}
+
+
+/*
+ * Whether the target has not yet acknowledged every source message of the
+ * collection's pchannels up to ts (their checkpoints are behind ts).
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_engine_behind(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, uint64_t ts)
+{
+    ngx_str_t                              *pc;
+    ngx_uint_t                              i, j;
+    ngx_http_milvus_cdc_schan_t            *sc;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+
+    mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+    if (mc == NULL) {
+        return 0;
+    }
+
+    pc = mc->pchannels.elts;
+    sc = e->schans.elts;
+
+    for (i = 0; i < mc->pchannels.nelts; i++) {
+        for (j = 0; j < e->schans.nelts; j++) {
+            if (sc[j].name.len == pc[i].len
+                && ngx_strncmp(sc[j].name.data, pc[i].data, pc[i].len) == 0
+                && sc[j].acked_ts < ts)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_http_milvus_cdc_coll_t *
+ngx_http_milvus_cdc_engine_coll_name(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *db, ngx_str_t *name)
+{
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_coll_t  **c, *found;
+
+    c = e->colls.elts;
+    found = NULL;
+
+    for (i = 0; i < e->colls.nelts; i++) {
+        if (c[i]->db.len == db->len && c[i]->name.len == name->len
+            && ngx_strncmp(c[i]->db.data, db->data, db->len) == 0
+            && ngx_strncmp(c[i]->name.data, name->data, name->len) == 0)
+        {
+            /* a live one before a dropped one of the same name */
+
+            if (found == NULL || c[i]->state != COLL_DROPPED) {
+                found = c[i];
+            }
+        }
+    }
+
+    return found;
+}
+
+
 static ngx_int_t
 ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_schan_t *sc, ngx_http_milvus_cdc_msg_t *m)
@@ -1737,18 +2033,22 @@ static ngx_int_t
 ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_schan_t *sc, ngx_http_milvus_cdc_msg_t *m)
 {
-    uint64_t                            out;
-    ngx_str_t                           bytes;
-    ngx_uint_t                          i, k, rpc;
-    ngx_http_milvus_cdc_coll_t         *c;
-    ngx_http_milvus_cdc_part_t         *parts, *part;
-    ngx_http_milvus_cdc_msg_rewrite_t   rw;
-    ngx_http_milvus_cdc_msg_request_t   rq;
+    uint64_t                               out;
+    ngx_str_t                              bytes;
+    ngx_uint_t                             i, k, rpc, partition;
+    ngx_http_milvus_cdc_coll_t            *c;
+    ngx_http_milvus_cdc_part_t            *parts, *part;
+    ngx_http_milvus_cdc_msg_rewrite_t      rw;
+    ngx_http_milvus_cdc_msg_request_t      rq;
+    ngx_http_milvus_cdc_grpc_call_conf_t   cf;
+
+    ngx_memzero(&cf, sizeof(cf));
 
     c = ngx_http_milvus_cdc_engine_coll(e, m->collection_id);
     part = NULL;
+    partition = (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION);
 
-    if (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION) {
+    if (partition) {
         parts = c->parts.elts;
 
         for (i = 0; i < c->parts.nelts; i++) {
@@ -1758,16 +2058,28 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
             }
         }
 
+        if (part == NULL && !(sc->blocked && e->meta_gen >= sc->held_gen)) {
+            /* created since the last snapshot: learn it first */
+
+            if (!e->meta_busy && !e->ddl) {
+                (void) ngx_http_milvus_cdc_engine_refresh(e);
+            }
+
+            return NGX_AGAIN;
+        }
+
         if (part == NULL || part->dropped) {
             return NGX_OK;
         }
-    }
 
-    if (c->state == COLL_READY) {
-
-        if (e->ddl_call || e->ddl) {
+        if (c->dropping && c->dropping != part) {
             return NGX_AGAIN;
         }
+    }
+
+    if (c->drop_rpc == 0 && c->dropping == NULL && c->state == COLL_READY) {
+
+        /* the first copy: forwarded to every target pchannel */
 
         ngx_memzero(&rw, sizeof(rw));
         rw.collection_id = c->target_id;
@@ -1796,81 +2108,107 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
             }
         }
 
-        c->state = COLL_DROPPING;
-        c->dropping = part;
+        if (partition) {
+            c->dropping = part;
+
+        } else {
+            c->state = COLL_DROPPING;
+        }
+
         return NGX_AGAIN;
     }
 
-    /* COLL_DROPPING: the forwarded copies are on the target? */
+    /* the forwarded copies on the target, then the drop call itself */
 
     if (c->wait || e->ddl_call || e->ddl) {
         return NGX_AGAIN;
     }
 
-    if (c->step != 99) {
-        ngx_memzero(&rq, sizeof(rq));
-        rq.db_name = c->db;
-        rq.collection_name = c->name;
-        rq.replicate_ts = m->hdr.ts;
+    if (c->drop_rpc == 0 || c->drop_rpc == 2) {
 
-        if (c->dropping) {
-            rq.partition_name = c->dropping->name;
-            rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_PARTITION;
+        /*
+         * a partition is released first: the source released it before
+         * the drop, on the replicate channel, which may not have got
+         * there yet; a loaded partition cannot be dropped
+         */
+
+        if (partition && c->drop_rpc == 0) {
+            if (ngx_http_milvus_cdc_msg_release_partition(&c->db, &c->name,
+                                                          &part->name, &bytes,
+                                                          e->log)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            rpc = NGX_HTTP_MILVUS_CDC_MSG_RELEASE_PARTITIONS;
+            cf.method = *ngx_http_milvus_cdc_msg_rpc_method(rpc);
 
         } else {
-            rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_COLLECTION;
-        }
+            ngx_memzero(&rq, sizeof(rq));
+            rq.db_name = c->db;
+            rq.collection_name = c->name;
+            rq.replicate_ts = m->hdr.ts;
 
-        /* not a DDL of the ensure steps: e->ddl stays NULL */
+            if (partition) {
+                rq.partition_name = part->name;
+                rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_PARTITION;
 
-        if (ngx_http_milvus_cdc_msg_request(rpc, &rq, &bytes, e->log)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        {
-            ngx_http_milvus_cdc_grpc_call_conf_t  cf;
-
-            ngx_memzero(&cf, sizeof(cf));
-            cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
-            cf.request = bytes;
-            cf.dbname = c->db;
-            cf.timeout = ENGINE_RPC_TIMEOUT;
-            cf.handler = ngx_http_milvus_cdc_engine_ddl_done;
-            cf.data = e;
-
-            e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf,
-                                                              e->log);
-            ngx_free(bytes.data);
-
-            if (e->ddl_call == NULL) {
-                return NGX_AGAIN;
+            } else {
+                rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_COLLECTION;
             }
+
+            if (ngx_http_milvus_cdc_msg_request(rpc, &rq, &bytes, e->log)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
         }
 
-        c->step = 99;
+        /* e->ddl stays NULL: ddl_done() only clears e->ddl_call */
+
+        cf.request = bytes;
+        cf.dbname = c->db;
+        cf.timeout = ENGINE_RPC_TIMEOUT;
+        cf.handler = ngx_http_milvus_cdc_engine_ddl_done;
+        cf.data = e;
+
+        e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf,
+                                                          e->log);
+        ngx_free(bytes.data);
+
+        if (e->ddl_call) {
+            c->drop_rpc = (partition && c->drop_rpc == 0) ? 2 : 3;
+        }
+
         return NGX_AGAIN;
     }
 
     /* the drop call has completed */
 
-    c->step = 0;
+    c->drop_rpc = 0;
 
-    if (c->dropping) {
-        c->dropping->dropped = 1;
+    if (partition) {
+        part->dropped = 1;
         c->dropping = NULL;
-        c->state = COLL_READY;
 
     } else {
         c->state = COLL_DROPPED;
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
-                  "milvus_cdc: task %V: %s of %V.%V replicated",
-                  &e->task.task_id,
-                  m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION
-                  ? "partition drop" : "drop", &c->db, &c->name);
+    if (partition) {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: drop of partition %V of %V.%V "
+                      "replicated", &e->task.task_id, &part->name, &c->db,
+                      &c->name);
+
+    } else {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: drop of %V.%V replicated",
+                      &e->task.task_id, &c->db, &c->name);
+    }
 
     return NGX_OK;
 }

@@ -70,7 +70,8 @@ static void ngx_http_milvus_cdc_grpc_restore_signals(sigset_t *old);
 static grpc_channel_credentials *ngx_http_milvus_cdc_grpc_credentials(
     ngx_http_milvus_cdc_grpc_channel_conf_t *conf, u_char *err,
     size_t errlen);
-static char *ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, u_char *err,
+static char *ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name,
+    const char *what, u_char *err,
     size_t errlen);
 static void ngx_http_milvus_cdc_grpc_free_pem(char *pem);
 static void ngx_http_milvus_cdc_grpc_set_error(u_char *err, size_t errlen,
@@ -671,20 +672,23 @@ ngx_http_milvus_cdc_grpc_credentials(
     creds = NULL;
 
     if (conf->ca_file.len) {
-        ca = ngx_http_milvus_cdc_grpc_read_pem(&conf->ca_file, err, errlen);
+        ca = ngx_http_milvus_cdc_grpc_read_pem(&conf->ca_file,
+                 "the CA file (dial_config.ca_pem_path)", err, errlen);
         if (ca == NULL) {
             goto done;
         }
     }
 
     if (conf->cert_file.len) {
-        cert = ngx_http_milvus_cdc_grpc_read_pem(&conf->cert_file, err,
-                                                 errlen);
+        cert = ngx_http_milvus_cdc_grpc_read_pem(&conf->cert_file,
+                   "the client certificate (dial_config.client_pem_path)",
+                   err, errlen);
         if (cert == NULL) {
             goto done;
         }
 
-        key = ngx_http_milvus_cdc_grpc_read_pem(&conf->key_file, err, errlen);
+        key = ngx_http_milvus_cdc_grpc_read_pem(&conf->key_file,
+                  "the client key (dial_config.client_key_path)", err, errlen);
         if (key == NULL) {
             goto done;
         }
@@ -712,9 +716,14 @@ done:
 }
 
 
+/*
+ * The file's path is a secret of the task (it is never returned nor
+ * logged): errors name the file by "what".
+ */
+
 static char *
-ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, u_char *err,
-    size_t errlen)
+ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, const char *what,
+    u_char *err, size_t errlen)
 {
     char             *buf;
     size_t            size;
@@ -735,7 +744,7 @@ ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, u_char *err,
     fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
     if (fd == NGX_INVALID_FILE) {
         ngx_http_milvus_cdc_grpc_set_error(err, errlen, ngx_errno,
-                                           "cannot open \"%s\"", path);
+                                           "cannot open %s", what);
         return NULL;
     }
 
@@ -743,7 +752,7 @@ ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, u_char *err,
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         ngx_http_milvus_cdc_grpc_set_error(err, errlen, ngx_errno,
-                                           "cannot stat \"%s\"", path);
+                                           "cannot stat %s", what);
         goto done;
     }
 
@@ -751,8 +760,7 @@ ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, u_char *err,
         || ngx_file_size(&fi) > NGX_HTTP_MILVUS_CDC_GRPC_MAX_PEM)
     {
         ngx_http_milvus_cdc_grpc_set_error(err, errlen, 0,
-                                           "\"%s\" is empty or too large",
-                                           path);
+                                           "%s is empty or too large", what);
         goto done;
     }
 
@@ -769,7 +777,7 @@ ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, u_char *err,
     if (n != (ssize_t) size) {
         errnum = (n == -1) ? ngx_errno : 0;
         ngx_http_milvus_cdc_grpc_set_error(err, errlen, errnum,
-                                           "cannot read \"%s\"", path);
+                                           "cannot read %s", what);
         ngx_http_milvus_cdc_grpc_free_pem(buf);
         buf = NULL;
         goto done;

@@ -68,7 +68,7 @@ static ngx_int_t ngx_http_milvus_cdc_delete(ngx_http_milvus_cdc_ctx_t *ctx,
 static ngx_int_t ngx_http_milvus_cdc_position(ngx_http_milvus_cdc_ctx_t *ctx,
     yajl_val data);
 static ngx_int_t ngx_http_milvus_cdc_task_id(ngx_http_milvus_cdc_ctx_t *ctx,
-    yajl_val data, const char **known, ngx_str_t *id);
+    yajl_val data, const char **known, ngx_str_t *id, ngx_int_t *reply);
 static ngx_http_milvus_cdc_store_t *ngx_http_milvus_cdc_store(
     ngx_http_milvus_cdc_ctx_t *ctx);
 static ngx_int_t ngx_http_milvus_cdc_not_found(ngx_http_milvus_cdc_ctx_t *ctx,
@@ -684,9 +684,10 @@ ngx_http_milvus_cdc_get(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data)
 
     r = ctx->request;
 
-    rc = ngx_http_milvus_cdc_task_id(ctx, data, ngx_http_milvus_cdc_id_fields,
-                                     &id);
-    if (rc != NGX_OK) {
+    if (ngx_http_milvus_cdc_task_id(ctx, data, ngx_http_milvus_cdc_id_fields,
+                                    &id, &rc)
+        != NGX_OK)
+    {
         return rc;
     }
 
@@ -755,9 +756,10 @@ ngx_http_milvus_cdc_set_state(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data,
 
     r = ctx->request;
 
-    rc = ngx_http_milvus_cdc_task_id(ctx, data, ngx_http_milvus_cdc_id_fields,
-                                     &id);
-    if (rc != NGX_OK) {
+    if (ngx_http_milvus_cdc_task_id(ctx, data, ngx_http_milvus_cdc_id_fields,
+                                    &id, &rc)
+        != NGX_OK)
+    {
         return rc;
     }
 
@@ -804,9 +806,11 @@ ngx_http_milvus_cdc_delete(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data)
 
     r = ctx->request;
 
-    rc = ngx_http_milvus_cdc_task_id(ctx, data,
-                                     ngx_http_milvus_cdc_delete_fields, &id);
-    if (rc != NGX_OK) {
+    if (ngx_http_milvus_cdc_task_id(ctx, data,
+                                    ngx_http_milvus_cdc_delete_fields, &id,
+                                    &rc)
+        != NGX_OK)
+    {
         return rc;
     }
 
@@ -863,9 +867,10 @@ ngx_http_milvus_cdc_position(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data)
 
     r = ctx->request;
 
-    rc = ngx_http_milvus_cdc_task_id(ctx, data, ngx_http_milvus_cdc_id_fields,
-                                     &id);
-    if (rc != NGX_OK) {
+    if (ngx_http_milvus_cdc_task_id(ctx, data, ngx_http_milvus_cdc_id_fields,
+                                    &id, &rc)
+        != NGX_OK)
+    {
         return rc;
     }
 
@@ -939,12 +944,13 @@ failed:
 
 /*
  * request_data {"task_id": "…"} of get, pause, resume, delete, position;
- * also opens the store.  NGX_OK, or the result of the error reply sent.
+ * also opens the store.  NGX_OK, or NGX_DECLINED when an error reply was
+ * sent ("*reply" is what to finalize the request with).
  */
 
 static ngx_int_t
 ngx_http_milvus_cdc_task_id(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data,
-    const char **known, ngx_str_t *id)
+    const char **known, ngx_str_t *id, ngx_int_t *reply)
 {
     yajl_val             v;
     ngx_int_t            rc;
@@ -957,42 +963,48 @@ ngx_http_milvus_cdc_task_id(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data,
         rc = ngx_http_milvus_cdc_json_known(r->pool, data, "request_data",
                                             known, &err);
         if (rc == NGX_DECLINED) {
-            return ngx_http_milvus_cdc_error(r,
+            *reply = ngx_http_milvus_cdc_error(r,
                                              NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
                                              "%V", &err);
+            return NGX_DECLINED;
         }
 
         if (rc != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            *reply = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_DECLINED;
         }
     }
 
     v = ngx_http_milvus_cdc_json_get(data, "task_id");
 
     if (v == NULL || YAJL_IS_NULL(v)) {
-        return ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
+        *reply = ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
                                          "request_data.task_id: required, "
                                          "task_id is empty");
+        return NGX_DECLINED;
     }
 
     if (!YAJL_IS_STRING(v)) {
-        return ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
+        *reply = ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
                                          "request_data.task_id: must be a "
                                          "string");
+        return NGX_DECLINED;
     }
 
     id->data = (u_char *) v->u.string;
     id->len = ngx_strlen(v->u.string);
 
     if (id->len == 0) {
-        return ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
+        *reply = ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
                                          "request_data.task_id: required, "
                                          "task_id is empty");
+        return NGX_DECLINED;
     }
 
     if (ngx_http_milvus_cdc_store(ctx) == NULL) {
-        return ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_SERVER_ERROR,
+        *reply = ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_SERVER_ERROR,
                                          "fail to open the task store");
+        return NGX_DECLINED;
     }
 
     return NGX_OK;
@@ -1100,6 +1112,8 @@ ngx_http_milvus_cdc_error(ngx_http_request_t *r, ngx_int_t code,
     va_start(args, fmt);
     p = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
     va_end(args);
+
+    p = msg + ngx_http_milvus_cdc_json_utf8_len(msg, p - msg);
 
     g = ngx_http_milvus_cdc_json_gen();
     if (g == NULL) {

@@ -438,3 +438,31 @@ ngx_http_milvus_cdc_json_cleanup(void *data)
 {
     yajl_tree_free(data);
 }
+
+
+size_t
+ngx_http_milvus_cdc_json_utf8_len(u_char *p, size_t len)
+{
+    u_char    *q, *last, *start;
+    uint32_t   c;
+
+    q = p;
+    last = p + len;
+
+    while (q < last) {
+        if (*q < 0x80) {
+            q++;
+            continue;
+        }
+
+        start = q;
+        c = ngx_utf8_decode(&q, last - q);
+
+        if (c > 0x10ffff) {
+            /* cut (or invalid) here: the text ends before it */
+            return start - p;
+        }
+    }
+
+    return len;
+}

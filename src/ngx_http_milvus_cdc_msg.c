@@ -1438,3 +1438,237 @@ ngx_http_milvus_cdc_msg_reply_reason(ngx_http_milvus_cdc_msg_reply_t *r,
     r->reason.data = r->text;
     r->reason.len = len;
 }
+
+
+/*
+ * The replicate channel carries the requests of the proxy's DDL/DCL calls
+ * as they were made (milvus-proto milvus.proto: CreateIndexRequest,
+ * LoadCollectionRequest, FlushRequest, CreateDatabaseRequest, …; db_name
+ * is field 2 of each, collection_name field 3, a repeated string in
+ * FlushRequest.collection_names).
+ */
+
+ngx_str_t *
+ngx_http_milvus_cdc_msg_rpc_method(ngx_int_t type)
+{
+    static ngx_str_t  create_index =
+        ngx_string("/milvus.proto.milvus.MilvusService/CreateIndex");
+    static ngx_str_t  drop_index =
+        ngx_string("/milvus.proto.milvus.MilvusService/DropIndex");
+    static ngx_str_t  load_collection =
+        ngx_string("/milvus.proto.milvus.MilvusService/LoadCollection");
+    static ngx_str_t  release_collection =
+        ngx_string("/milvus.proto.milvus.MilvusService/ReleaseCollection");
+    static ngx_str_t  load_partitions =
+        ngx_string("/milvus.proto.milvus.MilvusService/LoadPartitions");
+    static ngx_str_t  release_partitions =
+        ngx_string("/milvus.proto.milvus.MilvusService/ReleasePartitions");
+    static ngx_str_t  flush =
+        ngx_string("/milvus.proto.milvus.MilvusService/Flush");
+    static ngx_str_t  create_database =
+        ngx_string("/milvus.proto.milvus.MilvusService/CreateDatabase");
+    static ngx_str_t  drop_database =
+        ngx_string("/milvus.proto.milvus.MilvusService/DropDatabase");
+
+    switch (type) {
+
+    case NGX_HTTP_MILVUS_CDC_MSG_CREATE_INDEX:
+        return &create_index;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_DROP_INDEX:
+        return &drop_index;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_LOAD_COLLECTION:
+        return &load_collection;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RELEASE_COLLECTION:
+        return &release_collection;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_LOAD_PARTITIONS:
+        return &load_partitions;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RELEASE_PARTITIONS:
+        return &release_partitions;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_FLUSH:
+        return &flush;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_CREATE_DATABASE:
+        return &create_database;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE:
+        return &drop_database;
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_msg_rpc_names(u_char *data, size_t len, ngx_str_t *db,
+    ngx_str_t *collections, ngx_uint_t max, ngx_uint_t *n)
+{
+    u_char    *p, *last;
+    uint64_t   v, field, wire, l;
+    ngx_int_t  shift;
+
+    ngx_str_null(db);
+    *n = 0;
+
+    p = data;
+    last = data + len;
+
+    while (p < last) {
+
+        /* the tag, then the value by wire type */
+
+        v = 0;
+
+        for (shift = 0; p < last && shift < 64; shift += 7) {
+            v |= (uint64_t) (*p & 0x7f) << shift;
+            if (!(*p++ & 0x80)) {
+                break;
+            }
+        }
+
+        field = v >> 3;
+        wire = v & 7;
+
+        switch (wire) {
+
+        case 0:
+            while (p < last && (*p++ & 0x80)) { /* void */ }
+            break;
+
+        case 1:
+            p += 8;
+            break;
+
+        case 5:
+            p += 4;
+            break;
+
+        case 2:
+            l = 0;
+
+            for (shift = 0; p < last && shift < 64; shift += 7) {
+                l |= (uint64_t) (*p & 0x7f) << shift;
+                if (!(*p++ & 0x80)) {
+                    break;
+                }
+            }
+
+            if (l > (uint64_t) (last - p)) {
+                return NGX_ERROR;
+            }
+
+            if (field == 2) {
+                db->data = p;
+                db->len = l;
+
+            } else if (field == 3 && *n < max) {
+                collections[*n].data = p;
+                collections[*n].len = l;
+                (*n)++;
+            }
+
+            p += l;
+            break;
+
+        default:
+            return NGX_ERROR;
+        }
+    }
+
+    return p == last ? NGX_OK : NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_msg_mark_replicated(u_char *data, size_t len,
+    uint64_t ts, ngx_str_t *out, ngx_log_t *log)
+{
+    u_char    *p, info[16], *q;
+    size_t     n;
+    uint64_t   v;
+
+    /* ReplicateInfo {isReplicate 1: true, msgTimestamp 2: ts} */
+
+    q = info;
+    *q++ = 0x08;
+    *q++ = 0x01;
+    *q++ = 0x10;
+
+    for (v = ts; v >= 0x80; v >>= 7) {
+        *q++ = (u_char) (v | 0x80);
+    }
+
+    *q++ = (u_char) v;
+    n = q - info;
+
+    /*
+     * a second occurrence of an embedded message is merged into the first
+     * (protobuf encoding rules): base 1 {replicateInfo 7 {…}} appended
+     * sets base.replicateInfo and keeps the rest of base
+     */
+
+    out->data = ngx_alloc(len + n + 4, log);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(out->data, data, len);
+
+    *p++ = 0x0a;                   /* field 1, length-delimited */
+    *p++ = (u_char) (n + 2);
+    *p++ = 0x3a;                   /* field 7, length-delimited */
+    *p++ = (u_char) n;
+    p = ngx_cpymem(p, info, n);
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
+    ngx_str_t *collection, ngx_str_t *partition, ngx_str_t *out,
+    ngx_log_t *log)
+{
+    u_char      *p;
+    ngx_str_t   *f[3];
+    ngx_uint_t   i;
+
+    f[0] = db;
+    f[1] = collection;
+    f[2] = partition;
+
+    /* at most 255 bytes a name: one length byte... or two */
+
+    out->data = ngx_alloc(db->len + collection->len + partition->len + 9,
+                          log);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = out->data;
+
+    for (i = 0; i < 3; i++) {
+        *p++ = (u_char) (((i + 2) << 3) | 2);   /* fields 2, 3, 4 */
+
+        if (f[i]->len < 0x80) {
+            *p++ = (u_char) f[i]->len;
+
+        } else {
+            *p++ = (u_char) (f[i]->len | 0x80);
+            *p++ = (u_char) (f[i]->len >> 7);
+        }
+
+        p = ngx_cpymem(p, f[i]->data, f[i]->len);
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
