@@ -119,6 +119,11 @@ run_tests() {
             set +a
             export TEST_NGINX_TARGET_URI=${TARGET_URI:-}
             export TEST_NGINX_SOURCE_URI=${SOURCE_URI:-}
+            export TEST_NGINX_ETCD_ENDPOINTS=${ETCD_ENDPOINTS:-}
+            export TEST_NGINX_SOURCE_ROOT_PATH=${SOURCE_ROOT_PATH:-}
+            export TEST_NGINX_KAFKA_BROKERS=${KAFKA_BROKERS:-}
+            export TEST_NGINX_CHANNEL_PREFIX=${CHANNEL_PREFIX:-}
+            export TEST_NGINX_DML_CHANNELS=${DML_CHANNEL_NUM:-}
         fi
     fi
     (cd "$ROOT" && prove -I t/lib -r t) || rc=1

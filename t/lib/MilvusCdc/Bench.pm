@@ -1,0 +1,92 @@
+package MilvusCdc::Bench;
+
+# The test bench from the replication tests: the workload and diff tools of
+# t/tools (pymilvus, work/venv) against the bench's source and target
+# Milvus (work/bench/env, see docs/bench.md).  Used in "--- init" sections,
+# which run after nginx started and before the block's requests.
+
+use strict;
+use warnings;
+use Exporter ();
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+
+our @EXPORT = qw(workload diff_bench reset_bench target_count
+                 source_count bench_python);
+
+our $Root = abs_path(dirname(__FILE__) . '/../../..');
+
+sub import {
+    my $class = shift;
+    Exporter::export($class, scalar caller, @EXPORT);
+    Exporter::export($class, 'Test::Nginx::Util', @EXPORT);
+}
+
+sub bench_python () {
+    my $py = "$Root/work/venv/bin/python";
+    die "no $py: run ./build.sh env up\n" unless -x $py;
+    return $py;
+}
+
+sub run_tool ($@) {
+    my ($tool, @args) = @_;
+    my $out = qx{@{[bench_python()]} $Root/t/tools/$tool @args 2>&1};
+    return ($? >> 8, $out);
+}
+
+# workload.py --uri source <args>: the exit code (0 = done)
+sub workload (@) {
+    my ($rc, $out) = run_tool('workload.py', '--uri', 'source', @_);
+    Test::More::diag("workload @_: $out") if $rc;
+    return $rc;
+}
+
+# diff.py source target --wait <seconds> <args>: (exit code, report)
+sub diff_bench ($@) {
+    my ($wait, @args) = @_;
+    return run_tool('diff.py', 'source', 'target', '--wait', $wait,
+                    '--interval', 2, @args);
+}
+
+# drops every database and collection of both instances
+sub reset_bench () {
+    my $code = <<'PY';
+import sys
+from pymilvus import connections, utility, db
+for i, uri in enumerate(sys.argv[1:]):
+    connections.connect(alias=str(i), uri=uri)
+    for d in db.list_database(using=str(i)):
+        db.using_database(d, using=str(i))
+        for c in utility.list_collections(using=str(i)):
+            utility.drop_collection(c, using=str(i))
+        if d != "default":
+            db.drop_database(d, using=str(i))
+PY
+    system(bench_python(), '-c', $code, $ENV{TEST_NGINX_SOURCE_URI},
+           $ENV{TEST_NGINX_TARGET_URI}) == 0
+        or die "cannot reset the bench\n";
+}
+
+# rows of a collection as count(*) sees them (-1 if there is none)
+sub count_rows ($$) {
+    my ($uri, $coll) = @_;
+    my $code = <<'PY';
+import sys
+from pymilvus import connections, utility, Collection
+connections.connect(uri=sys.argv[1])
+if not utility.has_collection(sys.argv[2]):
+    print(-1)
+else:
+    c = Collection(sys.argv[2])
+    r = c.query("", output_fields=["count(*)"], consistency_level="Eventually")
+    print(r[0]["count(*)"])
+PY
+    my $out = qx{@{[bench_python()]} -c '$code' $uri $coll 2>/dev/null};
+    chomp $out;
+    return $out eq '' ? -2 : $out + 0;
+}
+
+sub target_count ($) { count_rows($ENV{TEST_NGINX_TARGET_URI}, shift) }
+sub source_count ($) { count_rows($ENV{TEST_NGINX_SOURCE_URI}, shift) }
+
+1;
