@@ -490,6 +490,22 @@ ngx_int_t ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
     ngx_str_t *collection, ngx_str_t *partition, ngx_str_t *out,
     ngx_log_t *log);
 
+/*
+ * A msgpb.DeleteRequest of the primary keys of an Insert, for replaying
+ * an Insert that may already be on the target: insert is the packed
+ * InsertRequest (msg.proto fields_data 13, the column whose
+ * schema.FieldData.field_id 5 is pk_field_id: LongArray or StringArray of
+ * ScalarField 3/6), m the Insert as rewritten for the target (its
+ * collection id and name are used), shard the target vchannel; every key gets
+ * timestamp ts, partitionID is -1 (all partitions), MsgBase sourceID -1.
+ * Deletes hide rows with an older timestamp only, so a Delete and the
+ * Insert sent again with one new ts leave exactly one row.  out is
+ * ngx_alloc()ed.  NGX_OK; NGX_DECLINED no such column; NGX_ERROR memory.
+ */
+ngx_int_t ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert,
+    int64_t pk_field_id, ngx_http_milvus_cdc_msg_t *m, ngx_str_t *shard,
+    uint64_t ts, ngx_str_t *out, ngx_log_t *log);
+
 ngx_int_t ngx_http_milvus_cdc_msg_mark_replicated(u_char *data, size_t len,
     uint64_t ts, ngx_str_t *out, ngx_log_t *log);
 

@@ -76,6 +76,9 @@ typedef struct {
 struct ngx_http_milvus_cdc_tchan_s {
     ngx_str_t                        name;
     uint64_t                         last_ts;    /* last ts given out */
+    uint64_t                         replay_ts;  /* last ts of the run
+                                                    before: at or below
+                                                    it, maybe sent already */
     uint64_t                         prev_src;   /* for equal source ts */
     uint64_t                         prev_out;
     ngx_array_t                      queue;      /* of item_t */
@@ -120,6 +123,7 @@ typedef struct {
     int64_t                          target_id;
     ngx_str_t                        db;
     ngx_str_t                        name;
+    int64_t                          pk_field;    /* primary key field id */
     ngx_uint_t                       state;
     ngx_uint_t                       nshards;
     ngx_str_t                       *tvchannels;  /* by shard index */
@@ -691,6 +695,17 @@ ngx_http_milvus_cdc_engine_learn(ngx_http_milvus_cdc_engine_t *e)
         }
 
         c->source_id = mc[i].id;
+        c->pk_field = -1;
+
+        for (j = 0; j < mc[i].fields.nelts; j++) {
+            if (((ngx_http_milvus_cdc_meta_field_t *)
+                 mc[i].fields.elts)[j].primary)
+            {
+                c->pk_field = ((ngx_http_milvus_cdc_meta_field_t *)
+                               mc[i].fields.elts)[j].id;
+            }
+        }
+
         c->db.data = ngx_pstrdup(e->pool, &db);
         c->db.len = db.len;
         c->name.data = ngx_pstrdup(e->pool, &mc[i].name);
@@ -1262,6 +1277,7 @@ ngx_http_milvus_cdc_engine_tchan(ngx_http_milvus_cdc_engine_t *e,
                == 0)
         {
             t->last_ts = saved[i].last_ts;
+            t->replay_ts = saved[i].last_ts;
         }
     }
 
@@ -1951,7 +1967,7 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
 {
     uint64_t                            src, out;
     ngx_int_t                           k;
-    ngx_str_t                           bytes;
+    ngx_str_t                           bytes, del;
     ngx_uint_t                          i;
     ngx_http_milvus_cdc_coll_t         *c;
     ngx_http_milvus_cdc_part_t         *parts;
@@ -2016,6 +2032,31 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
     }
 
     pack->data = 1;
+
+    /*
+     * a replayed Insert the target may have had before a crash: its keys
+     * are deleted at the new timestamp first, so exactly one row stays
+     */
+
+    if (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT && src <= t->replay_ts
+        && c->pk_field >= 0
+        && ngx_http_milvus_cdc_msg_insert_delete(&bytes, c->pk_field, m,
+                                                 &rw.shard_name, out, &del,
+                                                 e->log)
+           == NGX_OK)
+    {
+        if (ngx_http_milvus_cdc_engine_enqueue(t, &del, out, pack, NULL)
+            != NGX_OK)
+        {
+            ngx_free(bytes.data);
+            return NGX_ERROR;
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                       "milvus_cdc: task %V: %V: replayed insert at %uL "
+                       "preceded by a delete of its keys",
+                       &e->task.task_id, &t->name, out);
+    }
 
     return ngx_http_milvus_cdc_engine_enqueue(t, &bytes, out, pack, NULL);
 }

@@ -1672,3 +1672,342 @@ ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
 
     return NGX_OK;
 }
+
+
+/* a protobuf varint at p; NULL if it runs past last */
+
+static u_char *
+ngx_http_milvus_cdc_msg_pvarint(u_char *p, u_char *last, uint64_t *v)
+{
+    ngx_uint_t  shift;
+
+    *v = 0;
+
+    for (shift = 0; p < last && shift < 64; shift += 7) {
+        *v |= (uint64_t) (*p & 0x7f) << shift;
+
+        if (!(*p++ & 0x80)) {
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The next field of a message: its number, wire type and, for varints
+ * its value, for length-delimited fields its bytes.  NGX_OK, NGX_DONE at
+ * the end, NGX_ERROR for bytes that are no protobuf.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_msg_next(u_char **pp, u_char *last, uint64_t *field,
+    uint64_t *wire, uint64_t *v, ngx_str_t *bytes)
+{
+    u_char    *p;
+    uint64_t   tag, l;
+
+    p = *pp;
+
+    if (p == last) {
+        return NGX_DONE;
+    }
+
+    p = ngx_http_milvus_cdc_msg_pvarint(p, last, &tag);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *field = tag >> 3;
+    *wire = tag & 7;
+
+    switch (*wire) {
+
+    case 0:
+        p = ngx_http_milvus_cdc_msg_pvarint(p, last, v);
+        break;
+
+    case 1:
+        p = (last - p >= 8) ? p + 8 : NULL;
+        break;
+
+    case 5:
+        p = (last - p >= 4) ? p + 4 : NULL;
+        break;
+
+    case 2:
+        p = ngx_http_milvus_cdc_msg_pvarint(p, last, &l);
+
+        if (p == NULL || l > (uint64_t) (last - p)) {
+            return NGX_ERROR;
+        }
+
+        bytes->data = p;
+        bytes->len = l;
+        p += l;
+        break;
+
+    default:
+        return NGX_ERROR;
+    }
+
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *pp = p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The primary keys of an InsertRequest (msg.proto fields_data 13:
+ * schema.FieldData {field_id 5, scalars 3: ScalarField {long_data 3:
+ * LongArray {data 1}, string_data 6: StringArray {data 1}}}), scanned
+ * without decoding the rows.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_msg_pks(ngx_str_t *insert, int64_t pk_field_id,
+    ngx_str_t *keys, ngx_uint_t *varchar)
+{
+    u_char     *p, *q, *r;
+    uint64_t    field, wire, v, fid;
+    ngx_str_t   b, fd, scalars;
+    ngx_int_t   rc;
+
+    p = insert->data;
+
+    for ( ;; ) {
+        rc = ngx_http_milvus_cdc_msg_next(&p, insert->data + insert->len,
+                                          &field, &wire, &v, &b);
+        if (rc != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (field != 13 || wire != 2) {
+            continue;
+        }
+
+        fd = b;
+        fid = (uint64_t) -1;
+        ngx_str_null(&scalars);
+
+        for (q = fd.data; ; ) {
+            rc = ngx_http_milvus_cdc_msg_next(&q, fd.data + fd.len, &field,
+                                              &wire, &v, &b);
+            if (rc == NGX_DONE) {
+                break;
+            }
+
+            if (rc != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if (field == 5 && wire == 0) {
+                fid = v;
+
+            } else if (field == 3 && wire == 2) {
+                scalars = b;
+            }
+        }
+
+        if ((int64_t) fid != pk_field_id || scalars.data == NULL) {
+            continue;
+        }
+
+        for (r = scalars.data; ; ) {
+            rc = ngx_http_milvus_cdc_msg_next(&r, scalars.data + scalars.len,
+                                              &field, &wire, &v, &b);
+            if (rc != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if ((field == 3 || field == 6) && wire == 2) {
+                *keys = b;
+                *varchar = (field == 6);
+                return NGX_OK;
+            }
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert, int64_t pk_field_id,
+    ngx_http_milvus_cdc_msg_t *m, ngx_str_t *shard, uint64_t ts,
+    ngx_str_t *out, ngx_log_t *log)
+{
+    u_char                             *p, *last, *vchannel = NULL;
+    size_t                              n, i;
+    uint64_t                            field, wire, v;
+    int64_t                            *ids = NULL;
+    char                              **strs = NULL;
+    uint64_t                           *tss = NULL;
+    ngx_int_t                           rc;
+    ngx_str_t                           keys, b;
+    ngx_uint_t                          varchar;
+    Milvus__Proto__Msg__DeleteRequest   del = MILVUS__PROTO__MSG__DELETE_REQUEST__INIT;
+    Milvus__Proto__Common__MsgBase      base = MILVUS__PROTO__COMMON__MSG_BASE__INIT;
+    Milvus__Proto__Schema__IDs          pks = MILVUS__PROTO__SCHEMA__IDS__INIT;
+    Milvus__Proto__Schema__LongArray    la = MILVUS__PROTO__SCHEMA__LONG_ARRAY__INIT;
+    Milvus__Proto__Schema__StringArray  sa = MILVUS__PROTO__SCHEMA__STRING_ARRAY__INIT;
+
+    if (ngx_http_milvus_cdc_msg_pks(insert, pk_field_id, &keys, &varchar)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    /* count, then copy: packed varints or repeated strings */
+
+    n = 0;
+    p = keys.data;
+    last = keys.data + keys.len;
+
+    for ( ;; ) {
+        rc = ngx_http_milvus_cdc_msg_next(&p, last, &field, &wire, &v, &b);
+        if (rc == NGX_DONE) {
+            break;
+        }
+
+        if (rc != NGX_OK || field != 1) {
+            return NGX_DECLINED;
+        }
+
+        if (wire == 2 && !varchar) {
+            for (i = 0; i < b.len; i++) {
+                n += !(b.data[i] & 0x80);
+            }
+
+        } else {
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        return NGX_DECLINED;
+    }
+
+    ids = ngx_alloc(n * sizeof(int64_t), log);
+    strs = ngx_calloc(n * sizeof(char *), log);
+    tss = ngx_alloc(n * sizeof(uint64_t), log);
+    vchannel = ngx_alloc(shard->len + 1, log);
+
+    if (ids == NULL || strs == NULL || tss == NULL || vchannel == NULL) {
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    ngx_memzero(strs, n * sizeof(char *));
+
+    i = 0;
+    p = keys.data;
+    rc = NGX_OK;
+
+    while (i < n
+           && ngx_http_milvus_cdc_msg_next(&p, last, &field, &wire, &v, &b)
+              == NGX_OK)
+    {
+        if (varchar) {
+            strs[i] = ngx_alloc(b.len + 1, log);
+            if (strs[i] == NULL) {
+                rc = NGX_ERROR;
+                goto done;
+            }
+
+            ngx_memcpy(strs[i], b.data, b.len);
+            strs[i++][b.len] = '\0';
+
+        } else if (wire == 2) {
+            u_char  *q = b.data;
+
+            while (i < n && q < b.data + b.len) {
+                q = ngx_http_milvus_cdc_msg_pvarint(q, b.data + b.len, &v);
+                if (q == NULL) {
+                    break;
+                }
+
+                ids[i++] = (int64_t) v;
+            }
+
+        } else {
+            ids[i++] = (int64_t) v;
+        }
+    }
+
+    n = i;
+
+    for (i = 0; i < n; i++) {
+        tss[i] = ts;
+    }
+
+    base.msg_type = NGX_HTTP_MILVUS_CDC_MSG_DELETE;
+    base.msgid = (int64_t) (ts & 0x7fffffffffffffffULL);
+    base.timestamp = ts;
+    base.sourceid = NGX_HTTP_MILVUS_CDC_MSG_SOURCE_ID;
+
+    if (varchar) {
+        sa.n_data = n;
+        sa.data = strs;
+        pks.id_field_case = MILVUS__PROTO__SCHEMA__IDS__ID_FIELD_STR_ID;
+        pks.str_id = &sa;
+
+    } else {
+        la.n_data = n;
+        la.data = ids;
+        pks.id_field_case = MILVUS__PROTO__SCHEMA__IDS__ID_FIELD_INT_ID;
+        pks.int_id = &la;
+    }
+
+    ngx_memcpy(vchannel, shard->data, shard->len);
+    vchannel[shard->len] = '\0';
+
+    del.msg_base = &base;
+    del.shardname = (char *) vchannel;
+    del.collection_name = (char *) m->collection_name.data;
+    del.collectionid = m->collection_id;
+    del.partitionid = -1;
+    del.n_timestamps = n;
+    del.timestamps = tss;
+    del.num_rows = (int64_t) n;
+    del.primary_keys = &pks;
+
+    out->len = milvus__proto__msg__delete_request__get_packed_size(&del);
+    out->data = ngx_alloc(out->len, log);
+
+    if (out->data == NULL) {
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    (void) milvus__proto__msg__delete_request__pack(&del, out->data);
+
+done:
+
+    if (strs) {
+        for (i = 0; i < n; i++) {
+            if (strs[i]) {
+                ngx_free(strs[i]);
+            }
+        }
+
+        ngx_free(strs);
+    }
+
+    if (ids) {
+        ngx_free(ids);
+    }
+
+    if (tss) {
+        ngx_free(tss);
+    }
+
+    if (vchannel) {
+        ngx_free(vchannel);
+    }
+
+    return rc;
+}
