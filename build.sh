@@ -6,6 +6,7 @@
 #   ./build.sh stop         stop it
 #   ./build.sh test         the whole test suite (starts the test bench)
 #   ./build.sh env up|down|status   the test bench (etcd, Kafka, 2 Milvus)
+#   ./build.sh demo         bench up, nginx on it, a task, a workload, the diff
 #   ./build.sh deps         install the Debian packages only
 set -euo pipefail
 
@@ -104,6 +105,65 @@ stop() {
     say "stopped"
 }
 
+# the bench, nginx replicating its source Milvus into its target, a task
+# created with the documentation's request, a workload and the diff
+demo() {
+    local demo=$ROOT/work/demo py=$ROOT/work/venv/bin/python
+    bash "$ROOT/t/bench/env.sh" up
+    set -a
+    # shellcheck disable=SC1091
+    . "$ROOT/work/bench/env"
+    set +a
+    if [ -f "$demo/logs/nginx.pid" ]; then
+        "$NGINX" -p "$demo/" -c "$demo/nginx.conf" -s quit 2>/dev/null || true
+        sleep 1
+    fi
+    rm -rf "$demo"
+    mkdir -p "$demo/logs"
+    cat > "$demo/nginx.conf" <<CONF
+load_module $MODULE;
+worker_processes  2;
+error_log  logs/error.log info;
+pid        logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log  logs/access.log;
+    client_body_temp_path  client_body_temp;
+    milvus_cdc_store                  store;
+    milvus_cdc_source_etcd_endpoints  $ETCD_ENDPOINTS;
+    milvus_cdc_source_etcd_root_path  $SOURCE_ROOT_PATH;
+    milvus_cdc_source_kafka_brokers   $KAFKA_BROKERS;
+    milvus_cdc_source_channel_prefix  $CHANNEL_PREFIX;
+    milvus_cdc_source_dml_channels    $DML_CHANNEL_NUM;
+    server {
+        listen 127.0.0.1:${DEMO_PORT:-8445};
+        location = /cdc { milvus_cdc on; }
+    }
+}
+CONF
+    "$NGINX" -p "$demo/" -c "$demo/nginx.conf" -e logs/error.log
+    local url=http://127.0.0.1:${DEMO_PORT:-8445}/cdc
+    for _ in $(seq 50); do
+        curl -fsS -o /dev/null -d '{"request_type":"list"}' "$url" && break
+        sleep 0.1
+    done
+    say "source Milvus $SOURCE_URI (log in Kafka $KAFKA_BROKERS), target $TARGET_URI"
+    say "nginx: $url (config and logs in $demo)"
+    local body
+    body='{"request_type": "create", "request_data": {
+    "milvus_connect_param": {"uri": "'$TARGET_URI'", "token": "root:Milvus", "connect_timeout": 10},
+    "collection_infos": [{"name": "*"}]}}'
+    say "POST $url $body"
+    curl -sS -d "$body" "$url"
+    say "a workload on the source (databases, collections, partitions, inserts, upserts, deletes, indexes, loads, drops)"
+    "$py" "$ROOT/t/tools/workload.py" --uri source full > "$demo/workload.json"
+    say "the diff, source against target"
+    "$py" "$ROOT/t/tools/diff.py" source target --wait 180 --load-for-rows
+    say "the task: curl -s -d '{\"request_type\": \"list\"}' $url"
+    curl -sS -d '{"request_type": "list"}' "$url"
+    say "stop: $NGINX -p $demo/ -c $demo/nginx.conf -s quit; ./build.sh env down"
+}
+
 run_tests() {
     local rc=0
     export TEST_NGINX_BINARY=$NGINX
@@ -138,5 +198,6 @@ case "$cmd" in
     stop)     stop ;;
     test)     deps; build; run_tests ;;
     env)      shift; exec bash "$ROOT/t/bench/env.sh" "$@" ;;
-    *)        say "usage: $0 [build|run|stop|test|env up|down|status|deps]"; exit 2 ;;
+    demo)     deps; build; demo ;;
+    *)        say "usage: $0 [build|run|stop|test|demo|env up|down|status|deps]"; exit 2 ;;
 esac

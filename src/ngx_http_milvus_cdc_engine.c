@@ -124,6 +124,8 @@ typedef struct {
     ngx_str_t                        db;
     ngx_str_t                        name;
     int64_t                          pk_field;    /* primary key field id */
+    ngx_uint_t                       existed;     /* on the target before */
+    ngx_uint_t                       checked;     /* HasCollection asked */
     ngx_uint_t                       state;
     ngx_uint_t                       nshards;
     ngx_str_t                       *tvchannels;  /* by shard index */
@@ -882,6 +884,12 @@ ngx_http_milvus_cdc_engine_ddl_next(ngx_http_milvus_cdc_engine_t *e)
         return;
 
     case 1:
+        if (!c->checked) {
+            (void) ngx_http_milvus_cdc_engine_ddl_call(e,
+                       NGX_HTTP_MILVUS_CDC_MSG_RPC_HAS_COLLECTION, &rq);
+            return;
+        }
+
         rq.schema = mc->schema;
         rq.shards_num = mc->shards_num;
         rq.consistency_level = mc->consistency_level;
@@ -1110,6 +1118,23 @@ ngx_http_milvus_cdc_engine_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
     case NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION:
         /* an existing collection is checked by the describe */
         c->step = 2;
+        return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_HAS_COLLECTION:
+        if (r == NULL) {
+            return NGX_ERROR;
+        }
+
+        c->existed = r->value;
+        c->checked = 1;
+
+        if (c->existed) {
+            ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                          "milvus_cdc: task %V: %V.%V is on the target "
+                          "already, rows read again replace its rows",
+                          &e->task.task_id, &c->db, &c->name);
+        }
+
         return NGX_OK;
 
     case NGX_HTTP_MILVUS_CDC_MSG_RPC_DESCRIBE_COLLECTION:
@@ -1726,6 +1751,7 @@ ngx_http_milvus_cdc_engine_rpc(ngx_http_milvus_cdc_engine_t *e,
 {
     ngx_str_t                             *method, db, names[8], body;
     ngx_str_t                              def = ngx_string("default");
+    ngx_http_milvus_cdc_meta_collection_t *mc;
     ngx_str_t                              any = ngx_string("*");
     ngx_uint_t                             n;
     ngx_http_milvus_cdc_coll_t            *c;
@@ -1802,6 +1828,16 @@ ngx_http_milvus_cdc_engine_rpc(ngx_http_milvus_cdc_engine_t *e,
                 return NGX_AGAIN;
             }
 
+            sc->acked = offset;
+            sc->dirty = 1;
+            return NGX_OK;
+        }
+
+        /* about an older collection of the same name */
+
+        mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+
+        if (mc && h->ts < mc->create_time) {
             sc->acked = offset;
             sc->dirty = 1;
             return NGX_OK;
@@ -2038,7 +2074,8 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
      * are deleted at the new timestamp first, so exactly one row stays
      */
 
-    if (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT && src <= t->replay_ts
+    if (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT
+        && (src <= t->replay_ts || c->existed)
         && c->pk_field >= 0
         && ngx_http_milvus_cdc_msg_insert_delete(&bytes, c->pk_field, m,
                                                  &rw.shard_name, out, &del,
