@@ -76,11 +76,11 @@ typedef struct {
 struct ngx_http_milvus_cdc_tchan_s {
     ngx_str_t                        name;
     uint64_t                         last_ts;    /* last ts given out */
+    uint64_t                         last_tick;  /* last TimeTick sent */
     uint64_t                         replay_ts;  /* last ts of the run
                                                     before: at or below
                                                     it, maybe sent already */
-    uint64_t                         prev_src;   /* for equal source ts */
-    uint64_t                         prev_out;
+    ngx_array_t                      feeds;      /* feed_t */
     ngx_array_t                      queue;      /* of item_t */
     ngx_uint_t                       head;
     ngx_uint_t                       inflight;   /* items of the call */
@@ -88,6 +88,19 @@ struct ngx_http_milvus_cdc_tchan_s {
     ngx_http_milvus_cdc_grpc_call_t *call;
     ngx_http_milvus_cdc_engine_t    *engine;
 };
+
+
+/*
+ * A source pchannel feeding a target pchannel: its messages keep their
+ * timestamps shifted by "delta" (0 unless they would fall at or below a
+ * TimeTick already sent, e.g. after a restart); its last TimeTick, shifted.
+ */
+typedef struct {
+    void                            *sc;
+    uint64_t                         delta;
+    uint64_t                         tick;
+    ngx_msec_t                       seen;
+} ngx_http_milvus_cdc_feed_t;
 
 
 /* a source pchannel (Kafka topic, partition 0) */
@@ -230,7 +243,13 @@ static ngx_int_t ngx_http_milvus_cdc_engine_enqueue(
     ngx_http_milvus_cdc_tchan_t *t, ngx_str_t *bytes, uint64_t ts,
     ngx_http_milvus_cdc_pack_t *pack, ngx_uint_t *wait);
 static uint64_t ngx_http_milvus_cdc_engine_stamp(
-    ngx_http_milvus_cdc_tchan_t *t, uint64_t src, ngx_uint_t tick);
+    ngx_http_milvus_cdc_tchan_t *t, ngx_http_milvus_cdc_schan_t *sc,
+    uint64_t src);
+static uint64_t ngx_http_milvus_cdc_engine_tick_ts(
+    ngx_http_milvus_cdc_tchan_t *t, ngx_http_milvus_cdc_schan_t *sc,
+    uint64_t src);
+static ngx_http_milvus_cdc_feed_t *ngx_http_milvus_cdc_engine_feed_of(
+    ngx_http_milvus_cdc_tchan_t *t, ngx_http_milvus_cdc_schan_t *sc);
 static ngx_http_milvus_cdc_pack_t *ngx_http_milvus_cdc_engine_pack(
     ngx_http_milvus_cdc_schan_t *sc);
 static void ngx_http_milvus_cdc_engine_send(ngx_http_milvus_cdc_engine_t *e);
@@ -1287,6 +1306,9 @@ ngx_http_milvus_cdc_engine_tchan(ngx_http_milvus_cdc_engine_t *e,
     if (t->name.data == NULL
         || ngx_array_init(&t->queue, e->pool, 64,
                           sizeof(ngx_http_milvus_cdc_item_t))
+           != NGX_OK
+        || ngx_array_init(&t->feeds, e->pool, 4,
+                          sizeof(ngx_http_milvus_cdc_feed_t))
            != NGX_OK)
     {
         return NULL;
@@ -1302,6 +1324,7 @@ ngx_http_milvus_cdc_engine_tchan(ngx_http_milvus_cdc_engine_t *e,
                == 0)
         {
             t->last_ts = saved[i].last_ts;
+            t->last_tick = saved[i].last_ts;
             t->replay_ts = saved[i].last_ts;
         }
     }
@@ -2052,7 +2075,7 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
     t = c->tchans[k];
 
     src = m->end_ts ? m->end_ts : m->hdr.ts;
-    out = ngx_http_milvus_cdc_engine_stamp(t, src, 0);
+    out = ngx_http_milvus_cdc_engine_stamp(t, sc, src);
     rw.ts = (out != src || m->hdr.ts == 0) ? out : 0;
 
     if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log) != NGX_OK) {
@@ -2164,7 +2187,8 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
         rw.partition_id = part ? part->target_id : 0;
 
         for (k = 0; k < c->nshards; k++) {
-            out = ngx_http_milvus_cdc_engine_stamp(c->tchans[k], m->hdr.ts, 0);
+            out = ngx_http_milvus_cdc_engine_stamp(c->tchans[k], sc,
+                                                   m->hdr.ts);
             rw.ts = out != m->hdr.ts ? out : 0;
             rw.shard_name = c->tvchannels[k];
 
@@ -2315,7 +2339,12 @@ ngx_http_milvus_cdc_engine_tick(ngx_http_milvus_cdc_engine_t *e,
     tp = sc->tchans.elts;
 
     for (i = 0; i < sc->tchans.nelts; i++) {
-        out = ngx_http_milvus_cdc_engine_stamp(tp[i], ts, 1);
+        out = ngx_http_milvus_cdc_engine_tick_ts(tp[i], sc, ts);
+
+        if (out == 0) {
+            /* another source pchannel of this target pchannel is behind */
+            continue;
+        }
 
         if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
             || ngx_http_milvus_cdc_engine_enqueue(tp[i], &bytes, out, pack,
@@ -2377,36 +2406,120 @@ ngx_http_milvus_cdc_engine_enqueue(ngx_http_milvus_cdc_tchan_t *t,
 
 
 /*
- * The timestamp a message gets on target pchannel t: its own, unless the
- * pchannel already went past it (several source pchannels feed one target
- * pchannel, and it must never go backwards); messages with equal source
- * timestamps (the Insert and Delete of an upsert) keep equal ones.
+ * The timestamp a message of source pchannel sc gets on target pchannel t:
+ * its own plus the feed's delta, which is raised (never lowered) when that
+ * would not be above the last TimeTick sent to t.  The shift is the same
+ * for every message of sc on t, so their order and their equalities (the
+ * Insert and Delete of an upsert share a timestamp) are kept.  Several
+ * source pchannels may feed one target pchannel, as several proxies feed a
+ * Milvus pchannel: between TimeTicks their messages need not be ordered.
  */
 
 static uint64_t
-ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t, uint64_t src,
-    ngx_uint_t tick)
+ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t,
+    ngx_http_milvus_cdc_schan_t *sc, uint64_t src)
 {
-    uint64_t  out;
+    uint64_t                     out;
+    ngx_http_milvus_cdc_feed_t  *f;
 
-    if (tick) {
-        out = src > t->last_ts ? src : t->last_ts;
+    f = ngx_http_milvus_cdc_engine_feed_of(t, sc);
+    if (f == NULL) {
+        return src;
+    }
+
+    out = src + f->delta;
+
+    if (out <= t->last_tick) {
+        f->delta = t->last_tick + 1 - src;
+        out = t->last_tick + 1;
+    }
+
+    f->seen = ngx_current_msec;
+
+    if (out > t->last_ts) {
         t->last_ts = out;
-        t->prev_src = 0;
-        return out;
     }
-
-    if (src == t->prev_src && t->prev_out) {
-        return t->prev_out;
-    }
-
-    out = src > t->last_ts ? src : t->last_ts + 1;
-
-    t->prev_src = src;
-    t->prev_out = out;
-    t->last_ts = out;
 
     return out;
+}
+
+
+/*
+ * A TimeTick of sc for t: t's TimeTick is the oldest of the last TimeTicks
+ * of the source pchannels feeding it (those silent for 10 s, which carry
+ * no live collection, do not hold it back).  Returns the TimeTick to send
+ * to t, or 0 when it would not advance.
+ */
+
+static uint64_t
+ngx_http_milvus_cdc_engine_tick_ts(ngx_http_milvus_cdc_tchan_t *t,
+    ngx_http_milvus_cdc_schan_t *sc, uint64_t src)
+{
+    uint64_t                     min;
+    ngx_uint_t                   i;
+    ngx_http_milvus_cdc_feed_t  *f, *feeds;
+
+    f = ngx_http_milvus_cdc_engine_feed_of(t, sc);
+    if (f == NULL) {
+        return 0;
+    }
+
+    f->tick = src + f->delta;
+    f->seen = ngx_current_msec;
+
+    min = 0;
+    feeds = t->feeds.elts;
+
+    for (i = 0; i < t->feeds.nelts; i++) {
+        if (feeds[i].tick == 0
+            || ngx_current_msec - feeds[i].seen > 10000)
+        {
+            continue;
+        }
+
+        if (min == 0 || feeds[i].tick < min) {
+            min = feeds[i].tick;
+        }
+    }
+
+    if (min <= t->last_tick) {
+        return 0;
+    }
+
+    t->last_tick = min;
+
+    if (min > t->last_ts) {
+        t->last_ts = min;
+    }
+
+    return min;
+}
+
+
+static ngx_http_milvus_cdc_feed_t *
+ngx_http_milvus_cdc_engine_feed_of(ngx_http_milvus_cdc_tchan_t *t,
+    ngx_http_milvus_cdc_schan_t *sc)
+{
+    ngx_uint_t                   i;
+    ngx_http_milvus_cdc_feed_t  *f;
+
+    f = t->feeds.elts;
+
+    for (i = 0; i < t->feeds.nelts; i++) {
+        if (f[i].sc == sc) {
+            return &f[i];
+        }
+    }
+
+    f = ngx_array_push(&t->feeds);
+    if (f == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(f, sizeof(ngx_http_milvus_cdc_feed_t));
+    f->sc = sc;
+
+    return f;
 }
 
 
