@@ -67,7 +67,9 @@ build() {
         echo "$sources" > "$BUILD/sources"
     fi
     make -s -C "$NGX_SRC" -f "$BUILD/nginx/Makefile" -j"$(nproc)" modules
-    cp "$BUILD/nginx/ngx_http_milvus_cdc_module.so" "$MODULE"
+    # a new file, not the loaded one overwritten: running nginx keeps its copy
+    cp "$BUILD/nginx/ngx_http_milvus_cdc_module.so" "$MODULE.new"
+    mv -f "$MODULE.new" "$MODULE"
     # the packaged nginx must load it
     printf 'load_module %s;\nevents {}\n' "$MODULE" > "$BUILD/load-test.conf"
     "$NGINX" -q -t -p "$BUILD/" -c "$BUILD/load-test.conf" \

@@ -22,6 +22,7 @@
 
 #define ENGINE_RPC_TIMEOUT      30000     /* ms, one target call */
 #define ENGINE_RETRY_DELAY      1000      /* ms, after a transient failure */
+#define ENGINE_REFUSALS         10        /* refusals in a row: pause */
 #define ENGINE_META_PERIOD      2000      /* ms, source metadata refresh */
 #define ENGINE_COMMIT_PERIOD    1000      /* ms, checkpoints without data */
 #define ENGINE_BATCH_BYTES      (16 * 1024 * 1024)
@@ -85,6 +86,7 @@ struct ngx_http_milvus_cdc_tchan_s {
     ngx_uint_t                       head;
     ngx_uint_t                       inflight;   /* items of the call */
     ngx_msec_t                       retry_at;
+    ngx_uint_t                       refused;    /* refusals in a row */
     ngx_http_milvus_cdc_grpc_call_t *call;
     ngx_http_milvus_cdc_engine_t    *engine;
 };
@@ -2671,15 +2673,34 @@ ngx_http_milvus_cdc_engine_sent(ngx_http_milvus_cdc_grpc_result_t *res,
                                        &res->reply, &r, e->log);
 
     if (rc != NGX_OK) {
-        ngx_http_milvus_cdc_engine_fail(e, "the target refused the "
-                                        "replicated messages of %V: %V",
-                                        &t->name, &r.reason);
+
+        /*
+         * a busy target refuses too ("getSegmentID failed"): the same
+         * messages again, later; a refusal that lasts pauses the task
+         */
+
+        if (++t->refused < ENGINE_REFUSALS) {
+            ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                          "milvus_cdc: task %V: the target refused the "
+                          "replicated messages of %V: %V, retrying",
+                          &e->task.task_id, &t->name, &r.reason);
+
+            t->retry_at = ngx_current_msec
+                          + ENGINE_RETRY_DELAY * t->refused;
+
+        } else {
+            ngx_http_milvus_cdc_engine_fail(e, "the target refused the "
+                                            "replicated messages of %V: %V",
+                                            &t->name, &r.reason);
+        }
+
         ngx_http_milvus_cdc_msg_reply_free(&r);
         t->inflight = 0;
         return;
     }
 
     ngx_http_milvus_cdc_msg_reply_free(&r);
+    t->refused = 0;
 
     item = t->queue.elts;
 
