@@ -92,16 +92,22 @@ struct ngx_http_milvus_cdc_tchan_s {
 };
 
 
+#define ENGINE_RECENT  32
+
+
 /*
- * A source pchannel feeding a target pchannel: its messages keep their
- * timestamps shifted by "delta" (0 unless they would fall at or below a
- * TimeTick already sent, e.g. after a restart); its last TimeTick, shifted.
+ * A source pchannel feeding a target pchannel: the last timestamp given to
+ * its messages there, the recent source → target timestamps (equal source
+ * timestamps get equal ones), its last TimeTick there.
  */
 typedef struct {
     void                            *sc;
-    uint64_t                         delta;
+    uint64_t                         last_out;
     uint64_t                         tick;
     ngx_msec_t                       seen;
+    ngx_uint_t                       next;
+    uint64_t                         src[ENGINE_RECENT];
+    uint64_t                         out[ENGINE_RECENT];
 } ngx_http_milvus_cdc_feed_t;
 
 
@@ -488,7 +494,6 @@ static ngx_int_t
 ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
 {
     u_char                                   err[256];
-    yajl_val                                 dial, v;
     ngx_array_t                             *saved;
     ngx_http_milvus_cdc_meta_conf_t          mc;
     ngx_http_milvus_cdc_kafka_conf_t         kc;
@@ -500,41 +505,16 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
     cc.tls = e->task.tls;
     cc.token = e->task.token;
 
-    dial = yajl_tree_parse((char *) e->task.dial_json.data, NULL, 0);
-
-    if (dial) {
-        v = ngx_http_milvus_cdc_json_get(dial, "ca_pem_path");
-        if (v == NULL) {
-            v = ngx_http_milvus_cdc_json_get(dial, "server_pem_path");
-        }
-
-        if (v && YAJL_IS_STRING(v)) {
-            cc.ca_file.data = (u_char *) v->u.string;
-            cc.ca_file.len = ngx_strlen(v->u.string);
-        }
-
-        v = ngx_http_milvus_cdc_json_get(dial, "client_pem_path");
-        if (v && YAJL_IS_STRING(v)) {
-            cc.cert_file.data = (u_char *) v->u.string;
-            cc.cert_file.len = ngx_strlen(v->u.string);
-        }
-
-        v = ngx_http_milvus_cdc_json_get(dial, "client_key_path");
-        if (v && YAJL_IS_STRING(v)) {
-            cc.key_file.data = (u_char *) v->u.string;
-            cc.key_file.len = ngx_strlen(v->u.string);
-        }
-
-        v = ngx_http_milvus_cdc_json_get(dial, "server_name");
-        if (v && YAJL_IS_STRING(v)) {
-            cc.server_name.data = (u_char *) v->u.string;
-            cc.server_name.len = ngx_strlen(v->u.string);
-        }
+    if (ngx_http_milvus_cdc_task_tls(e->pool, &e->task, &cc.ca_file,
+                                     &cc.cert_file, &cc.key_file,
+                                     &cc.server_name)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     e->target = ngx_http_milvus_cdc_grpc_channel_create(&cc, e->log, err,
                                                         sizeof(err));
-    yajl_tree_free(dial);
 
     if (e->target == NULL) {
         ngx_http_milvus_cdc_engine_fail(e, "fail to connect the target %V: "
@@ -2409,12 +2389,15 @@ ngx_http_milvus_cdc_engine_enqueue(ngx_http_milvus_cdc_tchan_t *t,
 
 /*
  * The timestamp a message of source pchannel sc gets on target pchannel t:
- * its own plus the feed's delta, which is raised (never lowered) when that
- * would not be above the last TimeTick sent to t.  The shift is the same
- * for every message of sc on t, so their order and their equalities (the
- * Insert and Delete of an upsert share a timestamp) are kept.  Several
- * source pchannels may feed one target pchannel, as several proxies feed a
- * Milvus pchannel: between TimeTicks their messages need not be ordered.
+ * its own, unless that is not above the last one given to sc's messages
+ * there or the last TimeTick sent to t (after a restart, or when several
+ * source pchannels feed t): then just above.  A source timestamp seen
+ * recently on this feed gets the same timestamp again, so the Insert and
+ * Delete of an upsert stay equal.  Per feed the order is kept, which is
+ * all Milvus needs: a primary key's messages all travel on one vchannel,
+ * hence on one feed; between TimeTicks a pchannel's messages need not be
+ * ordered (several proxies write to one).  A replay is compressed just
+ * above the last TimeTick instead of being shifted into the future.
  */
 
 static uint64_t
@@ -2422,6 +2405,7 @@ ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t,
     ngx_http_milvus_cdc_schan_t *sc, uint64_t src)
 {
     uint64_t                     out;
+    ngx_uint_t                   i;
     ngx_http_milvus_cdc_feed_t  *f;
 
     f = ngx_http_milvus_cdc_engine_feed_of(t, sc);
@@ -2429,14 +2413,28 @@ ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t,
         return src;
     }
 
-    out = src + f->delta;
+    f->seen = ngx_current_msec;
+
+    for (i = 0; i < ENGINE_RECENT; i++) {
+        if (f->src[i] == src && f->out[i] > t->last_tick) {
+            return f->out[i];
+        }
+    }
+
+    out = src;
+
+    if (out <= f->last_out) {
+        out = f->last_out + 1;
+    }
 
     if (out <= t->last_tick) {
-        f->delta = t->last_tick + 1 - src;
         out = t->last_tick + 1;
     }
 
-    f->seen = ngx_current_msec;
+    f->last_out = out;
+    f->src[f->next] = src;
+    f->out[f->next] = out;
+    f->next = (f->next + 1) % ENGINE_RECENT;
 
     if (out > t->last_ts) {
         t->last_ts = out;
@@ -2466,7 +2464,9 @@ ngx_http_milvus_cdc_engine_tick_ts(ngx_http_milvus_cdc_tchan_t *t,
         return 0;
     }
 
-    f->tick = src + f->delta;
+    /* never below what the feed's messages got */
+
+    f->tick = src > f->last_out ? src : f->last_out;
     f->seen = ngx_current_msec;
 
     min = 0;

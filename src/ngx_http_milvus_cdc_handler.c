@@ -472,7 +472,6 @@ ngx_http_milvus_cdc_create_store(ngx_http_milvus_cdc_ctx_t *ctx,
 static ngx_int_t
 ngx_http_milvus_cdc_probe(ngx_http_milvus_cdc_ctx_t *ctx)
 {
-    yajl_val                      dial, v;
     ngx_http_request_t           *r;
     ngx_pool_cleanup_t           *cln;
     ngx_http_milvus_cdc_probe_t  *p;
@@ -492,42 +491,17 @@ ngx_http_milvus_cdc_probe(ngx_http_milvus_cdc_ctx_t *ctx)
     p->handler = ngx_http_milvus_cdc_create_probed;
     p->data = ctx;
 
-    dial = yajl_tree_parse((char *) ctx->task.dial_json.data, NULL, 0);
-
-    if (dial) {
-        v = ngx_http_milvus_cdc_json_get(dial, "ca_pem_path");
-        if (v == NULL) {
-            v = ngx_http_milvus_cdc_json_get(dial, "server_pem_path");
-        }
-
-        if (v) {
-            p->tls_ca_file.data = (u_char *) v->u.string;
-            p->tls_ca_file.len = ngx_strlen(v->u.string);
-        }
-
-        v = ngx_http_milvus_cdc_json_get(dial, "client_pem_path");
-        if (v) {
-            p->tls_cert_file.data = (u_char *) v->u.string;
-            p->tls_cert_file.len = ngx_strlen(v->u.string);
-        }
-
-        v = ngx_http_milvus_cdc_json_get(dial, "client_key_path");
-        if (v) {
-            p->tls_key_file.data = (u_char *) v->u.string;
-            p->tls_key_file.len = ngx_strlen(v->u.string);
-        }
-
-        v = ngx_http_milvus_cdc_json_get(dial, "server_name");
-        if (v) {
-            p->tls_server_name.data = (u_char *) v->u.string;
-            p->tls_server_name.len = ngx_strlen(v->u.string);
-        }
+    if (ngx_http_milvus_cdc_task_tls(r->pool, &ctx->task, &p->tls_ca_file,
+                                     &p->tls_cert_file, &p->tls_key_file,
+                                     &p->tls_server_name)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* the strings are copied into grpc by start */
 
     if (ngx_http_milvus_cdc_probe_start(p) != NGX_AGAIN) {
-        yajl_tree_free(dial);
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "milvus_cdc: create: fail to connect the milvus %V: %V",
@@ -537,8 +511,6 @@ ngx_http_milvus_cdc_probe(ngx_http_milvus_cdc_ctx_t *ctx)
                                          "fail to connect the milvus: %V",
                                          &p->message);
     }
-
-    yajl_tree_free(dial);
 
     ctx->probe = p;
 

@@ -1354,3 +1354,62 @@ ngx_http_milvus_cdc_task_entry_match(u_char *a, size_t alen, u_char *b,
     return (la == 1 && a[0] == '*') || (lb == 1 && b[0] == '*')
            || (la == lb && ngx_strncmp(a, b, la) == 0);
 }
+
+
+ngx_int_t
+ngx_http_milvus_cdc_task_tls(ngx_pool_t *pool,
+    ngx_http_milvus_cdc_task_t *task, ngx_str_t *ca, ngx_str_t *cert,
+    ngx_str_t *key, ngx_str_t *server_name)
+{
+    ngx_str_t   *out[4], s;
+    yajl_val     dial, v;
+    ngx_uint_t   i;
+
+    static const char  *names[4] = {
+        "ca_pem_path", "client_pem_path", "client_key_path", "server_name"
+    };
+
+    out[0] = ca;
+    out[1] = cert;
+    out[2] = key;
+    out[3] = server_name;
+
+    for (i = 0; i < 4; i++) {
+        ngx_str_null(out[i]);
+    }
+
+    dial = yajl_tree_parse((char *) task->dial_json.data, NULL, 0);
+    if (dial == NULL) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < 4; i++) {
+        v = ngx_http_milvus_cdc_json_get(dial, names[i]);
+
+        /* one-way TLS: the server's certificate is the root to trust */
+
+        if (i == 0 && v == NULL) {
+            v = ngx_http_milvus_cdc_json_get(dial, "server_pem_path");
+        }
+
+        if (v == NULL || !YAJL_IS_STRING(v)) {
+            continue;
+        }
+
+        s.data = (u_char *) v->u.string;
+        s.len = ngx_strlen(v->u.string);
+
+        out[i]->data = ngx_pnalloc(pool, s.len + 1);
+        if (out[i]->data == NULL) {
+            yajl_tree_free(dial);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(out[i]->data, s.data, s.len + 1);
+        out[i]->len = s.len;
+    }
+
+    yajl_tree_free(dial);
+
+    return NGX_OK;
+}
