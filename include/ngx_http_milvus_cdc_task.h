@@ -90,6 +90,17 @@ ngx_int_t ngx_http_milvus_cdc_task_scopes_overlap(ngx_str_t *a, ngx_str_t *b,
 ngx_int_t ngx_http_milvus_cdc_task_gen(yajl_gen g,
     ngx_http_milvus_cdc_task_t *task);
 
+/*
+ * The TLS settings of a task's dial_config (task->dial_json): ca =
+ * ca_pem_path, or server_pem_path for one-way TLS; cert = client_pem_path;
+ * key = client_key_path; server_name.  Copied into "pool",
+ * NUL-terminated; empty when absent.  These paths are secrets of the task:
+ * never returned nor logged.  NGX_OK or NGX_ERROR (no memory).
+ */
+ngx_int_t ngx_http_milvus_cdc_task_tls(ngx_pool_t *pool,
+    ngx_http_milvus_cdc_task_t *task, ngx_str_t *ca, ngx_str_t *cert,
+    ngx_str_t *key, ngx_str_t *server_name);
+
 /* "Initial", "Running" or "Paused" */
 const char *ngx_http_milvus_cdc_task_state_name(ngx_int_t state);
 
