@@ -2807,6 +2807,18 @@ ngx_http_milvus_cdc_engine_block(ngx_http_milvus_cdc_engine_t *e,
     sc->held_gen = e->meta_gen + (e->meta_busy ? 2 : 1);
     sc->blocked = 1;
 
+    {
+        ngx_http_milvus_cdc_msg_header_t  h;
+
+        ngx_memzero(&h, sizeof(h));
+        (void) ngx_http_milvus_cdc_msg_header(data, len, &h);
+
+        ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                      "milvus_cdc: task %V: %V waits at offset %L (%s)",
+                      &e->task.task_id, &sc->name, offset,
+                      ngx_http_milvus_cdc_msg_type_name(h.type));
+    }
+
     (void) ngx_http_milvus_cdc_kafka_pause(e->kafka, &sc->name);
 }
 
