@@ -28,6 +28,7 @@
 #define ENGINE_BATCH_BYTES      (16 * 1024 * 1024)
 #define ENGINE_BATCH_MSGS       4096
 #define ENGINE_POLL_MAX         20000     /* Kafka records per slice */
+#define ENGINE_END_TIMEOUT      2000      /* ms, a pchannel's end offset */
 
 
 typedef enum {
@@ -175,6 +176,11 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_array_t                            tchans;   /* tchan_t * */
     ngx_array_t                            colls;    /* coll_t * */
     ngx_array_t                            saved_ts; /* target_ts_t */
+    int64_t                               *ends;     /* DML pchannels' end
+                                                        offsets, taken
+                                                        before the first
+                                                        snapshot */
+    int64_t                               *lows;     /* their oldest kept */
 
     ngx_uint_t                             state;
     ngx_uint_t                             rpcs;     /* calls in flight */
@@ -197,6 +203,8 @@ static ngx_int_t ngx_http_milvus_cdc_engine_start(
 static void ngx_http_milvus_cdc_engine_meta(
     ngx_http_milvus_cdc_meta_snapshot_t *snap, ngx_str_t *err, void *data);
 static ngx_int_t ngx_http_milvus_cdc_engine_refresh(
+    ngx_http_milvus_cdc_engine_t *e);
+static ngx_int_t ngx_http_milvus_cdc_engine_ends(
     ngx_http_milvus_cdc_engine_t *e);
 static void ngx_http_milvus_cdc_engine_learn(ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_engine_in_scope(
@@ -354,6 +362,13 @@ ngx_http_milvus_cdc_engine_run(ngx_http_milvus_cdc_engine_t *e,
         if (!e->meta_busy && !e->ddl_call && e->ddl == NULL
             && (ngx_msec_int_t) (ngx_current_msec - e->meta_at) >= 0)
         {
+            if (e->ends == NULL && ngx_http_milvus_cdc_engine_ends(e)
+                                   != NGX_OK)
+            {
+                e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+                return e->state == ENGINE_FAILED ? NGX_ABORT : NGX_OK;
+            }
+
             (void) ngx_http_milvus_cdc_engine_refresh(e);
         }
 
@@ -567,11 +582,78 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
 
     e->state = ENGINE_META;
 
+    if (ngx_http_milvus_cdc_engine_ends(e) != NGX_OK) {
+        /* the brokers again after a while */
+        e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return e->state == ENGINE_FAILED ? NGX_ERROR : NGX_OK;
+    }
+
     (void) ngx_http_milvus_cdc_engine_refresh(e);
 
     ngx_log_error(NGX_LOG_INFO, e->log, 0,
                   "milvus_cdc: task %V: reading the source metadata",
                   &e->task.task_id);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The end and the oldest kept offset of each DML pchannel, taken before
+ * the first metadata snapshot: a collection missing from the snapshot was
+ * created after it, so all its messages lie past these ends, and reading
+ * a pchannel without checkpoint from there loses nothing of it (its own
+ * end, resolved later by librdkafka, could lie past its first inserts).
+ * A pchannel that does not exist yet is read from its beginning.
+ * Returns NGX_OK, NGX_AGAIN (brokers unreachable: logged, tried again),
+ * NGX_ERROR (task failed).
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_engine_ends(ngx_http_milvus_cdc_engine_t *e)
+{
+    u_char      name[128];
+    int64_t    *ends, *lows;
+    ngx_int_t   rc;
+    ngx_str_t   topic;
+    ngx_uint_t  i, n;
+
+    n = e->mcf->dml_channels;
+
+    ends = ngx_pnalloc(e->pool, 2 * n * sizeof(int64_t));
+    if (ends == NULL) {
+        ngx_http_milvus_cdc_engine_fail(e, "out of memory");
+        return NGX_ERROR;
+    }
+
+    lows = ends + n;
+
+    for (i = 0; i < n; i++) {
+        topic.data = name;
+        topic.len = ngx_snprintf(name, sizeof(name), "%V-rootcoord-dml_%ui",
+                                 &e->mcf->channel_prefix, i)
+                    - name;
+
+        rc = ngx_http_milvus_cdc_kafka_query_watermarks(e->kafka, &topic,
+                                                        ENGINE_END_TIMEOUT,
+                                                        &lows[i], &ends[i]);
+        if (rc == NGX_DECLINED) {
+            lows[i] = 0;
+            ends[i] = 0;
+            continue;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                          "milvus_cdc: task %V: the end of %V is unknown "
+                          "(Kafka brokers %V unreachable?), tried again",
+                          &e->task.task_id, &topic, &e->mcf->kafka_brokers);
+            return NGX_AGAIN;
+        }
+    }
+
+    e->ends = ends;
+    e->lows = lows;
 
     return NGX_OK;
 }
@@ -1446,6 +1528,13 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
         }
 
         if (sc->acked >= 0) {
+            if (!sc->replicate && sc->start < e->lows[i]) {
+                ngx_http_milvus_cdc_engine_fail(e, "the source log no "
+                    "longer holds %V from the checkpoint (offset %L, the "
+                    "oldest kept is %L)", &sc->name, sc->start, e->lows[i]);
+                return NGX_ERROR;
+            }
+
             continue;
         }
 
@@ -1455,7 +1544,12 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
             continue;
         }
 
-        /* no checkpoint: the oldest start position in scope */
+        /*
+         * no checkpoint: the oldest start position in scope, else the end
+         * taken before the first snapshot
+         */
+
+        sc->start = e->ends[i];
 
         colls = e->colls.elts;
 
@@ -1479,8 +1573,17 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
                     && ngx_http_milvus_cdc_kafka_msgid_to_offset(
                            kv[k].value.data, kv[k].value.len, &off)
                        == NGX_OK
-                    && (sc->start < 0 || off < sc->start))
+                    && off < sc->start)
                 {
+                    if (off < e->lows[i]) {
+                        ngx_http_milvus_cdc_engine_fail(e, "the source log "
+                            "no longer holds collection %V.%V from its start "
+                            "on %V (offset %L, the oldest kept is %L)",
+                            &colls[j]->db, &colls[j]->name, &sc->name, off,
+                            e->lows[i]);
+                        return NGX_ERROR;
+                    }
+
                     sc->start = off;
                 }
             }
