@@ -197,13 +197,20 @@ typedef struct {
  *                  MsgBase.timestamp and every element of timestamps 10
  *                  (Insert/Delete) become ts, and so do m->hdr.ts,
  *                  begin_ts and end_ts (for a target pchannel whose last
- *                  tick is already past the source ts).
+ *                  tick is already past the source ts);
+ *   msg_id         0: keep MsgBase.msgID 2; otherwise it becomes msg_id.
+ *                  A target pchannel's stream drops an Insert or Delete
+ *                  whose msgID it already holds between two TimeTicks
+ *                  (mqTtMsgStream, "found duplicated msg"): messages sent
+ *                  again after a restart, or made by the CDC, need ids of
+ *                  their own.
  */
 typedef struct {
     int64_t                              collection_id;
     int64_t                              partition_id;
     ngx_str_t                            shard_name;
     uint64_t                             ts;
+    int64_t                              msg_id;
 } ngx_http_milvus_cdc_msg_rewrite_t;
 
 
@@ -497,14 +504,16 @@ ngx_int_t ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
  * schema.FieldData.field_id 5 is pk_field_id: LongArray or StringArray of
  * ScalarField 3/6), m the Insert as rewritten for the target (its
  * collection id and name are used), shard the target vchannel; every key gets
- * timestamp ts, partitionID is -1 (all partitions), MsgBase sourceID -1.
+ * timestamp ts, partitionID is -1 (all partitions), MsgBase sourceID -1
+ * and msgID msg_id (one the Insert does not have: the target keeps only
+ * the first of two DML messages with one id between TimeTicks).
  * Deletes hide rows with an older timestamp only, so a Delete and the
  * Insert sent again with one new ts leave exactly one row.  out is
  * ngx_alloc()ed.  NGX_OK; NGX_DECLINED no such column; NGX_ERROR memory.
  */
 ngx_int_t ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert,
     int64_t pk_field_id, ngx_http_milvus_cdc_msg_t *m, ngx_str_t *shard,
-    uint64_t ts, ngx_str_t *out, ngx_log_t *log);
+    uint64_t ts, int64_t msg_id, ngx_str_t *out, ngx_log_t *log);
 
 ngx_int_t ngx_http_milvus_cdc_msg_mark_replicated(u_char *data, size_t len,
     uint64_t ts, ngx_str_t *out, ngx_log_t *log);

@@ -195,6 +195,9 @@ struct ngx_http_milvus_cdc_engine_s {
     int64_t                                rep_done; /* its offset done */
     ngx_msec_t                             rep_retry;
     ngx_uint_t                             rep_reply; /* its reply type */
+
+    int64_t                                msg_clock; /* last msgID given */
+    int64_t                                msg_salt;  /* of the task id */
 };
 
 
@@ -205,6 +208,8 @@ static void ngx_http_milvus_cdc_engine_meta(
 static ngx_int_t ngx_http_milvus_cdc_engine_refresh(
     ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_engine_ends(
+    ngx_http_milvus_cdc_engine_t *e);
+static int64_t ngx_http_milvus_cdc_engine_msg_id(
     ngx_http_milvus_cdc_engine_t *e);
 static void ngx_http_milvus_cdc_engine_learn(ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_engine_in_scope(
@@ -323,6 +328,9 @@ ngx_http_milvus_cdc_engine_create(ngx_http_milvus_cdc_task_t *task,
     ENGINE_COPY(token);
     ENGINE_COPY(dial_json);
     ENGINE_COPY(scope);
+
+    e->msg_salt = ngx_crc32_short(task->task_id.data, task->task_id.len)
+                  & 0xff;
 
     if (ngx_array_init(&e->schans, pool, 16,
                        sizeof(ngx_http_milvus_cdc_schan_t)) != NGX_OK
@@ -2162,6 +2170,7 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
     src = m->end_ts ? m->end_ts : m->hdr.ts;
     out = ngx_http_milvus_cdc_engine_stamp(t, sc, src);
     rw.ts = (out != src || m->hdr.ts == 0) ? out : 0;
+    rw.msg_id = ngx_http_milvus_cdc_engine_msg_id(e);
 
     if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log) != NGX_OK) {
         ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a message of "
@@ -2186,8 +2195,9 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
         && (src <= t->replay_ts || c->existed)
         && c->pk_field >= 0
         && ngx_http_milvus_cdc_msg_insert_delete(&bytes, c->pk_field, m,
-                                                 &rw.shard_name, out, &del,
-                                                 e->log)
+                                    &rw.shard_name, out,
+                                    ngx_http_milvus_cdc_engine_msg_id(e),
+                                    &del, e->log)
            == NGX_OK)
     {
         if (ngx_http_milvus_cdc_engine_enqueue(t, &del, out, pack, NULL)
@@ -2431,7 +2441,7 @@ ngx_http_milvus_cdc_engine_tick(ngx_http_milvus_cdc_engine_t *e,
             continue;
         }
 
-        if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
+            if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
             || ngx_http_milvus_cdc_engine_enqueue(tp[i], &bytes, out, pack,
                                                   NULL)
                != NGX_OK)
@@ -2487,6 +2497,33 @@ ngx_http_milvus_cdc_engine_enqueue(ngx_http_milvus_cdc_tchan_t *t,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The msgID (MsgBase.msgID) of an Insert or Delete sent to the target: the
+ * target's stream keeps only the first DML message of an id between two
+ * TimeTicks, so a message sent again after a restart (its first copy may
+ * still wait there for a tick) or one the CDC makes needs an id no other
+ * message has.  A clock like a TSO: the milliseconds shifted by 10, one
+ * more for each id (1024 ids a millisecond before it runs ahead of the
+ * time, and a restart takes seconds), shifted by 8 again for the low byte
+ * of the task id's crc32, so that two tasks writing to one target
+ * pchannel differ.  About 2^59, a positive int64, like Milvus' own ids.
+ */
+
+static int64_t
+ngx_http_milvus_cdc_engine_msg_id(ngx_http_milvus_cdc_engine_t *e)
+{
+    int64_t     now;
+    ngx_time_t *tp;
+
+    tp = ngx_timeofday();
+    now = ((int64_t) tp->sec * 1000 + tp->msec) << 10;
+
+    e->msg_clock = now > e->msg_clock ? now : e->msg_clock + 1;
+
+    return (e->msg_clock << 8) | e->msg_salt;
 }
 
 

@@ -466,6 +466,10 @@ ngx_http_milvus_cdc_msg_rewrite(ngx_http_milvus_cdc_msg_t *m,
         m->partition_id = rw->partition_id;
     }
 
+    if (rw->msg_id && mb) {
+        mb->msgid = rw->msg_id;
+    }
+
     if (rw->ts) {
         if (mb) {
             mb->timestamp = rw->ts;
@@ -1838,7 +1842,7 @@ ngx_http_milvus_cdc_msg_pks(ngx_str_t *insert, int64_t pk_field_id,
 ngx_int_t
 ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert, int64_t pk_field_id,
     ngx_http_milvus_cdc_msg_t *m, ngx_str_t *shard, uint64_t ts,
-    ngx_str_t *out, ngx_log_t *log)
+    int64_t msg_id, ngx_str_t *out, ngx_log_t *log)
 {
     u_char                             *p, *last, *vchannel = NULL;
     size_t                              n, i;
@@ -1945,7 +1949,7 @@ ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert, int64_t pk_field_id,
     }
 
     base.msg_type = NGX_HTTP_MILVUS_CDC_MSG_DELETE;
-    base.msgid = (int64_t) (ts & 0x7fffffffffffffffULL);
+    base.msgid = msg_id;
     base.timestamp = ts;
     base.sourceid = NGX_HTTP_MILVUS_CDC_MSG_SOURCE_ID;
 

@@ -274,3 +274,33 @@ Test::More::is(target_count('replayed'), 497, "497 rows on the target");
 cdc('get', '{"task_id":"r"}')
 --- response_body_like eval
 qr/"state":"Running"/
+
+
+
+=== TEST 16: a collection whose start the source log no longer holds: the task pauses and says why
+--- init
+reset_bench();
+workload(qw(create --collection trimmed));
+workload(qw(insert --collection trimmed --rows 100));
+Test::More::is(trim_source_log(), $ENV{TEST_NGINX_DML_CHANNELS},
+               "the source's DML pchannels trimmed");
+--- http_config eval
+$::http_config
+--- config
+    location = /cdc { milvus_cdc on; }
+--- request eval
+create("old")
+--- response_body
+{"code":200,"data":{"task_id":"old"}}
+
+
+
+=== TEST 17: (its state and reason)
+--- init
+sleep 3;
+--- request eval
+cdc('get', '{"task_id":"old"}')
+--- response_body_like eval
+qr/"state":"Paused","reason":"the source log no longer holds collection default\.trimmed from its start on $ENV{TEST_NGINX_CHANNEL_PREFIX}-rootcoord-dml_\d+ \(offset \d+, the oldest kept is \d+\)"/
+--- error_log eval
+qr/\[error\] .*task old: paused: the source log no longer holds collection default\.trimmed/

@@ -25,6 +25,10 @@ public class KafkaDeleteRecords {
             System.exit(2);
         }
 
+        /* the client's own log (reload4j) stays quiet */
+        org.apache.log4j.BasicConfigurator.configure(
+            new org.apache.log4j.varia.NullAppender());
+
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000);

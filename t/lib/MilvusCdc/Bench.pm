@@ -12,7 +12,7 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 
 our @EXPORT = qw(workload diff_bench reset_bench target_count
-                 source_count bench_python);
+                 source_count bench_python trim_source_log);
 
 our $Root = abs_path(dirname(__FILE__) . '/../../..');
 
@@ -84,6 +84,23 @@ PY
     my $out = qx{@{[bench_python()]} -c '$code' $uri $coll 2>/dev/null};
     chomp $out;
     return $out eq '' ? -2 : $out + 0;
+}
+
+# drops every record of the source's DML pchannels (Kafka topics) below
+# their end, as Kafka retention would; returns the number of topics trimmed
+sub trim_source_log () {
+    my @topics = map { "$ENV{TEST_NGINX_CHANNEL_PREFIX}-rootcoord-dml_$_" }
+                     0 .. $ENV{TEST_NGINX_DML_CHANNELS} - 1;
+    my $libs = (glob("$Root/work/cache/kafka-*/libs"))[0]
+        // die "no Kafka jars: run ./build.sh env up\n";
+    open(my $fh, '-|', 'java', '-cp', "$libs/*",
+         "$Root/t/tools/KafkaDeleteRecords.java",
+         $ENV{TEST_NGINX_KAFKA_BROKERS}, @topics)
+        or die "cannot run java: $!\n";
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    die "KafkaDeleteRecords failed: $out\n" if $?;
+    return scalar grep { /^\S+ \d+$/ } split /\n/, $out;
 }
 
 sub target_count ($) { count_rows($ENV{TEST_NGINX_TARGET_URI}, shift) }
