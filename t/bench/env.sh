@@ -92,6 +92,8 @@ ensure_apt() { # ensure_apt COMMAND PACKAGE...
 prepare() {
     ensure_apt etcd etcd-server
     ensure_apt java openjdk-17-jre-headless
+    # t/tools/KafkaDeleteRecords.java runs as a single-file source program
+    ensure_apt javac openjdk-17-jdk-headless
     ensure_apt mvn maven
     ensure_apt ss iproute2
     ensure_apt curl curl
