@@ -28,7 +28,8 @@
 #define ENGINE_BATCH_BYTES      (16 * 1024 * 1024)
 #define ENGINE_BATCH_MSGS       4096
 #define ENGINE_POLL_MAX         20000     /* Kafka records per slice */
-#define ENGINE_END_TIMEOUT      2000      /* ms, a pchannel's end offset */
+#define ENGINE_END_TIMEOUT      500       /* ms, a pchannel's end offset */
+#define ENGINE_END_RETRY        5000      /* ms, after brokers did not answer */
 
 
 typedef enum {
@@ -181,6 +182,7 @@ struct ngx_http_milvus_cdc_engine_s {
                                                         before the first
                                                         snapshot */
     int64_t                               *lows;     /* their oldest kept */
+    ngx_uint_t                             ends_warned;
 
     ngx_uint_t                             state;
     ngx_uint_t                             rpcs;     /* calls in flight */
@@ -373,7 +375,7 @@ ngx_http_milvus_cdc_engine_run(ngx_http_milvus_cdc_engine_t *e,
             if (e->ends == NULL && ngx_http_milvus_cdc_engine_ends(e)
                                    != NGX_OK)
             {
-                e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+                e->meta_at = ngx_current_msec + ENGINE_END_RETRY;
                 return e->state == ENGINE_FAILED ? NGX_ABORT : NGX_OK;
             }
 
@@ -592,7 +594,7 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
 
     if (ngx_http_milvus_cdc_engine_ends(e) != NGX_OK) {
         /* the brokers again after a while */
-        e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+        e->meta_at = ngx_current_msec + ENGINE_END_RETRY;
         return e->state == ENGINE_FAILED ? NGX_ERROR : NGX_OK;
     }
 
@@ -628,13 +630,17 @@ ngx_http_milvus_cdc_engine_ends(ngx_http_milvus_cdc_engine_t *e)
 
     n = e->mcf->dml_channels;
 
-    ends = ngx_pnalloc(e->pool, 2 * n * sizeof(int64_t));
-    if (ends == NULL) {
-        ngx_http_milvus_cdc_engine_fail(e, "out of memory");
-        return NGX_ERROR;
+    if (e->lows == NULL) {
+        /* kept from a failed try to the next */
+        e->lows = ngx_pnalloc(e->pool, 2 * n * sizeof(int64_t));
+        if (e->lows == NULL) {
+            ngx_http_milvus_cdc_engine_fail(e, "out of memory");
+            return NGX_ERROR;
+        }
     }
 
-    lows = ends + n;
+    lows = e->lows;
+    ends = lows + n;
 
     for (i = 0; i < n; i++) {
         topic.data = name;
@@ -652,16 +658,20 @@ ngx_http_milvus_cdc_engine_ends(ngx_http_milvus_cdc_engine_t *e)
         }
 
         if (rc != NGX_OK) {
-            ngx_log_error(NGX_LOG_WARN, e->log, 0,
-                          "milvus_cdc: task %V: the end of %V is unknown "
-                          "(Kafka brokers %V unreachable?), tried again",
-                          &e->task.task_id, &topic, &e->mcf->kafka_brokers);
+            if (!e->ends_warned) {
+                ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                              "milvus_cdc: task %V: the end of %V is "
+                              "unknown (Kafka brokers unreachable?), tried "
+                              "again every %M ms", &e->task.task_id, &topic,
+                              (ngx_msec_t) ENGINE_END_RETRY);
+                e->ends_warned = 1;
+            }
+
             return NGX_AGAIN;
         }
     }
 
     e->ends = ends;
-    e->lows = lows;
 
     return NGX_OK;
 }
