@@ -200,6 +200,7 @@ struct ngx_http_milvus_cdc_engine_s {
 
     int64_t                                msg_clock; /* last msgID given */
     int64_t                                msg_salt;  /* of the task id */
+    uint64_t                               msg_epoch; /* of this run */
 };
 
 
@@ -213,6 +214,8 @@ static ngx_int_t ngx_http_milvus_cdc_engine_ends(
     ngx_http_milvus_cdc_engine_t *e);
 static int64_t ngx_http_milvus_cdc_engine_msg_id(
     ngx_http_milvus_cdc_engine_t *e);
+static int64_t ngx_http_milvus_cdc_engine_msg_id_of(
+    ngx_http_milvus_cdc_engine_t *e, int64_t source_id);
 static void ngx_http_milvus_cdc_engine_learn(ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_engine_in_scope(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
@@ -2180,7 +2183,7 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
     src = m->end_ts ? m->end_ts : m->hdr.ts;
     out = ngx_http_milvus_cdc_engine_stamp(t, sc, src);
     rw.ts = (out != src || m->hdr.ts == 0) ? out : 0;
-    rw.msg_id = ngx_http_milvus_cdc_engine_msg_id(e);
+    rw.msg_id = ngx_http_milvus_cdc_engine_msg_id_of(e, m->hdr.msg_id);
 
     if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log) != NGX_OK) {
         ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a message of "
@@ -2534,6 +2537,38 @@ ngx_http_milvus_cdc_engine_msg_id(ngx_http_milvus_cdc_engine_t *e)
     e->msg_clock = now > e->msg_clock ? now : e->msg_clock + 1;
 
     return (e->msg_clock << 8) | e->msg_salt;
+}
+
+
+/*
+ * The msgID of a source Insert or Delete on the target: one per source
+ * msgID and run (splitmix64 of the two), so that a message the source log
+ * holds twice (a producer's retry) still has one id and the target keeps
+ * one copy, while the copy sent again by a later run has another id (see
+ * above).  Spread over 63 bits, it meets an id of the clock above with a
+ * chance of about 2^-63 a pair.
+ */
+
+static int64_t
+ngx_http_milvus_cdc_engine_msg_id_of(ngx_http_milvus_cdc_engine_t *e,
+    int64_t source_id)
+{
+    uint64_t  z;
+
+    if (e->msg_epoch == 0) {
+        e->msg_epoch = (uint64_t) ngx_http_milvus_cdc_engine_msg_id(e);
+    }
+
+    z = (uint64_t) source_id ^ e->msg_epoch;
+
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+
+    z &= 0x7fffffffffffffffULL;
+
+    return z ? (int64_t) z : 1;
 }
 
 
