@@ -630,6 +630,7 @@ ngx_http_milvus_cdc_engine_ends(ngx_http_milvus_cdc_engine_t *e)
     ngx_int_t   rc;
     ngx_str_t   topic;
     ngx_uint_t  i, n;
+    ngx_msec_t  start;
 
     n = e->mcf->dml_channels;
 
@@ -644,6 +645,7 @@ ngx_http_milvus_cdc_engine_ends(ngx_http_milvus_cdc_engine_t *e)
 
     lows = e->lows;
     ends = lows + n;
+    start = ngx_current_msec;
 
     for (i = 0; i < n; i++) {
         topic.data = name;
@@ -675,6 +677,12 @@ ngx_http_milvus_cdc_engine_ends(ngx_http_milvus_cdc_engine_t *e)
     }
 
     e->ends = ends;
+
+    ngx_time_update();
+
+    ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                  "milvus_cdc: task %V: the ends of %ui pchannels read in "
+                  "%M ms", &e->task.task_id, n, ngx_current_msec - start);
 
     return NGX_OK;
 }

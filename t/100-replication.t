@@ -27,36 +27,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a "*" task follows a whole workload: databases, collections of every field type, batches, flush, upserts, deletes by key and by expression, partitions and a collection created and dropped, indexes, loads
---- init
-reset_bench();
---- http_config eval
-$::http_config
---- config
-    location = /cdc { milvus_cdc on; }
---- request eval
-create("all")
---- response_body
-{"code":200,"data":{"task_id":"all"}}
-
-
-
-=== TEST 2: the target equals the source
---- init
-Test::More::is(workload('full'), 0, "the workload ran on the source");
-my ($rc, $out) = diff_bench(180, '--load-for-rows');
-Test::More::is($rc, 0, "diff: target equals source") or Test::More::diag($out);
---- request eval
-cdc('get', '{"task_id":"all"}')
---- response_body eval
-'{"code":200,"data":{"Task":' . task("all", "Running")
-    . ',"task":' . task("all", "Running") . "}}\n"
---- no_error_log
-[error]
-
-
-
-=== TEST 3: a collection that existed before the task is copied, with its rows
+=== TEST 1: a collection that existed before the task is copied, with its rows
 --- init
 reset_bench();
 workload(qw(create --collection before));
@@ -74,7 +45,7 @@ create("before")
 
 
 
-=== TEST 4: its rows, and the ones written after the task, reach the target; so does an upsert of every row
+=== TEST 2: its rows, and the ones written after the task, reach the target; so does an upsert of every row
 --- init
 workload(qw(insert --collection before --rows 200 --start-pk 500));
 workload(qw(upsert --collection before --rows 700 --start-pk 0 --version 2));
@@ -88,7 +59,7 @@ qr/"state":"Running"/
 
 
 
-=== TEST 5: a single-collection task ignores the other collections
+=== TEST 3: a single-collection task ignores the other collections
 --- init
 reset_bench();
 --- http_config eval
@@ -102,7 +73,7 @@ create("one", scope => '"collection_infos":[{"name":"mine"}]')
 
 
 
-=== TEST 6: only "mine" is on the target
+=== TEST 4: only "mine" is on the target
 --- init
 for my $c (qw(mine other)) {
     workload('create', '--collection', $c);
@@ -120,7 +91,7 @@ qr/"state":"Running"/
 
 
 
-=== TEST 7: pause: writes made while paused do not reach the target
+=== TEST 5: pause: writes made while paused do not reach the target
 --- init
 reset_bench();
 --- http_config eval
@@ -134,7 +105,7 @@ create("p")
 
 
 
-=== TEST 8: (the task follows, then is paused)
+=== TEST 6: (the task follows, then is paused)
 --- init
 workload(qw(create --collection paused));
 workload(qw(insert --collection paused --rows 100));
@@ -149,7 +120,7 @@ cdc('pause', '{"task_id":"p"}')
 
 
 
-=== TEST 9: (writes while paused stay on the source)
+=== TEST 7: (writes while paused stay on the source)
 --- init
 workload(qw(insert --collection paused --rows 100 --start-pk 100));
 sleep 4;
@@ -162,7 +133,7 @@ cdc('resume', '{"task_id":"p"}')
 
 
 
-=== TEST 10: resume: they arrive; delete: replication stops
+=== TEST 8: resume: they arrive; delete: replication stops
 --- init
 my ($rc, $out) = diff_bench(120, '--collection', 'paused');
 Test::More::is($rc, 0, "diff after the resume") or Test::More::diag($out);
@@ -173,7 +144,7 @@ cdc('delete', '{"task_id":"p"}')
 
 
 
-=== TEST 11: (after the delete, writes stay on the source)
+=== TEST 9: (after the delete, writes stay on the source)
 --- init
 workload(qw(insert --collection paused --rows 50 --start-pk 200));
 sleep 4;
@@ -186,7 +157,7 @@ tasks()
 
 
 
-=== TEST 12: kill -9 of the helper during a continuous insert/delete stream
+=== TEST 10: kill -9 of the helper during a continuous insert/delete stream
 --- init
 reset_bench();
 --- http_config eval
@@ -200,7 +171,7 @@ create("k")
 
 
 
-=== TEST 13: the target converges with no loss and no duplicate rows
+=== TEST 11: the target converges with no loss and no duplicate rows
 --- init
 use MilvusCdc::Process;
 workload(qw(create --collection killed));
@@ -233,7 +204,7 @@ qr/\[alert\] .*cache manager process \d+ exited on signal 9/
 
 
 
-=== TEST 14: a replay of rows the target already has leaves no duplicates
+=== TEST 12: a replay of rows the target already has leaves no duplicates
 --- init
 reset_bench();
 --- http_config eval
@@ -247,7 +218,7 @@ create("r")
 
 
 
-=== TEST 15: (checkpoints lost while nginx was down: everything is read and sent again)
+=== TEST 13: (checkpoints lost while nginx was down: everything is read and sent again)
 --- init
 use MilvusCdc::Process;
 workload(qw(create --collection replayed));
@@ -277,7 +248,7 @@ qr/"state":"Running"/
 
 
 
-=== TEST 16: a collection whose start the source log no longer holds: the task pauses and says why
+=== TEST 14: a collection whose start the source log no longer holds: the task pauses and says why
 --- init
 reset_bench();
 workload(qw(create --collection trimmed));
@@ -295,7 +266,7 @@ create("old")
 
 
 
-=== TEST 17: (its state and reason)
+=== TEST 15: (its state and reason)
 --- init
 sleep 3;
 --- request eval
