@@ -224,7 +224,7 @@ use MilvusCdc::Process;
 workload(qw(create --collection replayed));
 workload(qw(insert --collection replayed --rows 500));
 workload(qw(upsert --collection replayed --rows 100 --start-pk 0 --version 1));
-workload(qw(delete --collection replayed --pks 1,2,3));
+workload('delete', '--collection', 'replayed', '--pks', '1,2,3');
 workload(qw(index --collection replayed));
 workload(qw(load --collection replayed));
 my ($rc, $out) = diff_bench(120, '--collection', 'replayed');
