@@ -15,11 +15,11 @@
 
 /*
  * The content handler of a "milvus_cdc on" location: the task API of
- * spec/cdc-http-api.md.  POST bodies {"request_type": …, "request_data":
- * …} are answered {"code": …, "message": …, "data": …} (HTTP status 200,
- * or the code with milvus_cdc_http_status on).  Never blocks the worker
- * longer than one short sqlite transaction; the target probe of create
- * runs asynchronously.
+ * spec/cdc-http-api.md.  POST bodies {"request_type": …,
+ * "request_data": …} are answered {"code": …, "message": …, "data": …}
+ * (HTTP status 200, or the code with milvus_cdc_http_status on).  Never
+ * blocks the worker longer than one short sqlite transaction; the target
+ * probe of create runs asynchronously.
  */
 ngx_int_t ngx_http_milvus_cdc_handler(ngx_http_request_t *r);
 

@@ -94,22 +94,32 @@ struct ngx_http_milvus_cdc_tchan_s {
 };
 
 
-#define ENGINE_RECENT  32
+#define ENGINE_OPEN_MAX  4096
+
+
+/* a source timestamp and the target timestamp its messages got */
+typedef struct {
+    uint64_t                         src;
+    uint64_t                         out;
+} ngx_http_milvus_cdc_stamp_t;
 
 
 /*
  * A source pchannel feeding a target pchannel: the last timestamp given to
- * its messages there, the recent source → target timestamps (equal source
- * timestamps get equal ones), its last TimeTick there.
+ * its messages there; the open stamps, those above the source pchannel's
+ * last TimeTick, in the order given (their messages may still have
+ * siblings to come: equal source timestamps get equal target ones); its
+ * TimeTick there.  "fed": the source pchannel's TimeTicks reach t (a
+ * collection's shard maps one to the other); other feeds only carry the
+ * copies of a broadcast drop and keep no open stamps.
  */
 typedef struct {
     void                            *sc;
     uint64_t                         last_out;
     uint64_t                         tick;
     ngx_msec_t                       seen;
-    ngx_uint_t                       next;
-    uint64_t                         src[ENGINE_RECENT];
-    uint64_t                         out[ENGINE_RECENT];
+    ngx_array_t                      open;       /* stamp_t */
+    unsigned                         fed:1;
 } ngx_http_milvus_cdc_feed_t;
 
 
@@ -1440,6 +1450,7 @@ ngx_http_milvus_cdc_engine_feed(ngx_http_milvus_cdc_engine_t *e,
     ngx_str_t *pchannel, ngx_http_milvus_cdc_tchan_t *t)
 {
     ngx_uint_t                     i, j;
+    ngx_http_milvus_cdc_feed_t    *f;
     ngx_http_milvus_cdc_tchan_t  **tp;
     ngx_http_milvus_cdc_schan_t   *sc;
 
@@ -1451,6 +1462,11 @@ ngx_http_milvus_cdc_engine_feed(ngx_http_milvus_cdc_engine_t *e,
                != 0)
         {
             continue;
+        }
+
+        f = ngx_http_milvus_cdc_engine_feed_of(t, &sc[i]);
+        if (f) {
+            f->fed = 1;
         }
 
         tp = sc[i].tchans.elts;
@@ -2193,6 +2209,13 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
     rw.ts = (out != src || m->hdr.ts == 0) ? out : 0;
     rw.msg_id = ngx_http_milvus_cdc_engine_msg_id_of(e, m->hdr.msg_id);
 
+    ngx_log_debug6(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                   "milvus_cdc: task %V: %V: %s of %V at %uL sent at %uL",
+                   &e->task.task_id, &t->name,
+                   m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT
+                   ? "insert" : "delete",
+                   &m->shard_name, src, out);
+
     if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log) != NGX_OK) {
         ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a message of "
                                         "%V.%V", &c->db, &c->name);
@@ -2462,6 +2485,10 @@ ngx_http_milvus_cdc_engine_tick(ngx_http_milvus_cdc_engine_t *e,
             continue;
         }
 
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                       "milvus_cdc: task %V: %V: TimeTick %uL",
+                       &e->task.task_id, &tp[i]->name, out);
+
             if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
             || ngx_http_milvus_cdc_engine_enqueue(tp[i], &bytes, out, pack,
                                                   NULL)
@@ -2584,22 +2611,24 @@ ngx_http_milvus_cdc_engine_msg_id_of(ngx_http_milvus_cdc_engine_t *e,
  * The timestamp a message of source pchannel sc gets on target pchannel t:
  * its own, unless that is not above the last one given to sc's messages
  * there or the last TimeTick sent to t (after a restart, or when several
- * source pchannels feed t): then just above.  A source timestamp seen
- * recently on this feed gets the same timestamp again, so the Insert and
- * Delete of an upsert stay equal.  Per feed the order is kept, which is
- * all Milvus needs: a primary key's messages all travel on one vchannel,
- * hence on one feed; between TimeTicks a pchannel's messages need not be
- * ordered (several proxies write to one).  A replay is compressed just
- * above the last TimeTick instead of being shifted into the future.
+ * source pchannels feed t): then just above.  An open source timestamp
+ * (not yet covered by a TimeTick of sc) gets the same timestamp again, so
+ * the Insert and Delete of an upsert stay equal.  Per feed the order is
+ * kept, which is all Milvus needs: a primary key's messages all travel on
+ * one vchannel, hence on one feed; between TimeTicks a pchannel's messages
+ * need not be ordered (several proxies write to one).  A replay is
+ * compressed just above the last TimeTick instead of being shifted into
+ * the future.
  */
 
 static uint64_t
 ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t,
     ngx_http_milvus_cdc_schan_t *sc, uint64_t src)
 {
-    uint64_t                     out;
-    ngx_uint_t                   i;
-    ngx_http_milvus_cdc_feed_t  *f;
+    uint64_t                      out;
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_feed_t   *f;
+    ngx_http_milvus_cdc_stamp_t  *st;
 
     f = ngx_http_milvus_cdc_engine_feed_of(t, sc);
     if (f == NULL) {
@@ -2607,11 +2636,25 @@ ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t,
     }
 
     f->seen = ngx_current_msec;
+    st = f->open.elts;
 
-    for (i = 0; i < ENGINE_RECENT; i++) {
-        if (f->src[i] == src && f->out[i] > t->last_tick) {
-            return f->out[i];
+    for (i = 0; i < f->open.nelts; i++) {
+        if (st[i].src != src) {
+            continue;
         }
+
+        if (st[i].out > t->last_tick) {
+            return st[i].out;
+        }
+
+        /* cannot happen: t's TimeTick stays below the open stamps */
+
+        ngx_log_error(NGX_LOG_ALERT, t->engine->log, 0,
+                      "milvus_cdc: task %V: %V: timestamp %uL given %uL "
+                      "again after TimeTick %uL",
+                      &t->engine->task.task_id, &t->name, src, st[i].out,
+                      t->last_tick);
+        break;
     }
 
     out = src;
@@ -2625,55 +2668,98 @@ ngx_http_milvus_cdc_engine_stamp(ngx_http_milvus_cdc_tchan_t *t,
     }
 
     f->last_out = out;
-    f->src[f->next] = src;
-    f->out[f->next] = out;
-    f->next = (f->next + 1) % ENGINE_RECENT;
 
     if (out > t->last_ts) {
         t->last_ts = out;
     }
+
+    if (!f->fed) {
+        return out;
+    }
+
+    if (f->open.nelts == ENGINE_OPEN_MAX) {
+        ngx_log_error(NGX_LOG_WARN, t->engine->log, 0,
+                      "milvus_cdc: task %V: %V: %ui timestamps without a "
+                      "TimeTick of their source pchannel, the oldest "
+                      "forgotten", &t->engine->task.task_id, &t->name,
+                      f->open.nelts);
+
+        ngx_memmove(st, st + 1,
+                    (f->open.nelts - 1) * sizeof(ngx_http_milvus_cdc_stamp_t));
+        f->open.nelts--;
+    }
+
+    st = ngx_array_push(&f->open);
+    if (st == NULL) {
+        return out;
+    }
+
+    st->src = src;
+    st->out = out;
 
     return out;
 }
 
 
 /*
- * A TimeTick of sc for t: t's TimeTick is the oldest of the last TimeTicks
- * of the source pchannels feeding it (those silent for 10 s, which carry
- * no live collection, do not hold it back).  Returns the TimeTick to send
- * to t, or 0 when it would not advance.
+ * A TimeTick "src" of sc for t.  It closes sc's stamps at or below src
+ * (Milvus sends a pchannel's TimeTick after every message at or below
+ * it).  The feed's TimeTick is just below its oldest open stamp, or when
+ * none is open the TimeTick itself, never below what the feed's messages
+ * got: a TimeTick read between an upsert's Insert and its Delete does not
+ * cover the Insert.  t's TimeTick is the oldest of its feeds' (feeds
+ * silent for 10 s, which carry no live collection, do not hold it back
+ * unless they have open stamps).  Returns the TimeTick to send to t, or 0
+ * when it would not advance.
  */
 
 static uint64_t
 ngx_http_milvus_cdc_engine_tick_ts(ngx_http_milvus_cdc_tchan_t *t,
     ngx_http_milvus_cdc_schan_t *sc, uint64_t src)
 {
-    uint64_t                     min;
-    ngx_uint_t                   i;
-    ngx_http_milvus_cdc_feed_t  *f, *feeds;
+    uint64_t                      min, v;
+    ngx_uint_t                    i, n;
+    ngx_http_milvus_cdc_feed_t   *f, *feeds;
+    ngx_http_milvus_cdc_stamp_t  *st;
 
     f = ngx_http_milvus_cdc_engine_feed_of(t, sc);
     if (f == NULL) {
         return 0;
     }
 
-    /* never below what the feed's messages got */
+    f->seen = ngx_current_msec;
+    st = f->open.elts;
+    n = 0;
+
+    for (i = 0; i < f->open.nelts; i++) {
+        if (st[i].src > src) {
+            st[n++] = st[i];
+        }
+    }
+
+    f->open.nelts = n;
 
     f->tick = src > f->last_out ? src : f->last_out;
-    f->seen = ngx_current_msec;
 
     min = 0;
     feeds = t->feeds.elts;
 
     for (i = 0; i < t->feeds.nelts; i++) {
-        if (feeds[i].tick == 0
-            || ngx_current_msec - feeds[i].seen > 10000)
-        {
+        v = feeds[i].tick;
+
+        if (feeds[i].open.nelts) {
+            st = feeds[i].open.elts;
+
+            if (v == 0 || st[0].out - 1 < v) {
+                v = st[0].out - 1;
+            }
+
+        } else if (v == 0 || ngx_current_msec - feeds[i].seen > 10000) {
             continue;
         }
 
-        if (min == 0 || feeds[i].tick < min) {
-            min = feeds[i].tick;
+        if (min == 0 || v < min) {
+            min = v;
         }
     }
 
@@ -2713,6 +2799,14 @@ ngx_http_milvus_cdc_engine_feed_of(ngx_http_milvus_cdc_tchan_t *t,
 
     ngx_memzero(f, sizeof(ngx_http_milvus_cdc_feed_t));
     f->sc = sc;
+
+    if (ngx_array_init(&f->open, t->engine->pool, 8,
+                       sizeof(ngx_http_milvus_cdc_stamp_t))
+        != NGX_OK)
+    {
+        t->feeds.nelts--;
+        return NULL;
+    }
 
     return f;
 }

@@ -1853,11 +1853,15 @@ ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert, int64_t pk_field_id,
     ngx_int_t                           rc;
     ngx_str_t                           keys, b;
     ngx_uint_t                          varchar;
-    Milvus__Proto__Msg__DeleteRequest   del = MILVUS__PROTO__MSG__DELETE_REQUEST__INIT;
-    Milvus__Proto__Common__MsgBase      base = MILVUS__PROTO__COMMON__MSG_BASE__INIT;
+    Milvus__Proto__Msg__DeleteRequest   del =
+        MILVUS__PROTO__MSG__DELETE_REQUEST__INIT;
+    Milvus__Proto__Common__MsgBase      base =
+        MILVUS__PROTO__COMMON__MSG_BASE__INIT;
     Milvus__Proto__Schema__IDs          pks = MILVUS__PROTO__SCHEMA__IDS__INIT;
-    Milvus__Proto__Schema__LongArray    la = MILVUS__PROTO__SCHEMA__LONG_ARRAY__INIT;
-    Milvus__Proto__Schema__StringArray  sa = MILVUS__PROTO__SCHEMA__STRING_ARRAY__INIT;
+    Milvus__Proto__Schema__LongArray    la =
+        MILVUS__PROTO__SCHEMA__LONG_ARRAY__INIT;
+    Milvus__Proto__Schema__StringArray  sa =
+        MILVUS__PROTO__SCHEMA__STRING_ARRAY__INIT;
 
     if (ngx_http_milvus_cdc_msg_pks(insert, pk_field_id, &keys, &varchar)
         != NGX_OK)

@@ -1074,7 +1074,8 @@ ngx_http_milvus_cdc_task_infos(ngx_http_milvus_cdc_parse_t *ps,
         if (pos && !YAJL_IS_NULL(pos)
             && !(YAJL_IS_OBJECT(pos) && pos->u.object.len == 0))
         {
-            (void) ngx_snprintf(buf, sizeof(buf), "%s[%uz].positions%Z", path, i);
+            (void) ngx_snprintf(buf, sizeof(buf), "%s[%uz].positions%Z",
+                                path, i);
 
             if (ngx_strcmp(coll, "*") == 0) {
                 return ngx_http_milvus_cdc_task_fail(ps,

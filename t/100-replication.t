@@ -275,3 +275,51 @@ cdc('get', '{"task_id":"old"}')
 qr/"state":"Paused","reason":"the source log no longer holds collection default\.trimmed from its start on $ENV{TEST_NGINX_CHANNEL_PREFIX}-rootcoord-dml_\d+ \(offset \d+, the oldest kept is \d+\)"/
 --- error_log eval
 qr/\[error\] .*task old: paused: the source log no longer holds collection default\.trimmed/
+
+
+
+=== TEST 16: a stream of upserts of new keys beside a stream of inserts into another collection
+--- init
+reset_bench();
+--- http_config eval
+$::http_config
+--- config
+    location = /cdc { milvus_cdc on; }
+--- request eval
+create("u")
+--- response_body
+{"code":200,"data":{"task_id":"u"}}
+
+
+
+=== TEST 17: every upserted row is on the target (an upsert's Insert and Delete share a timestamp; a source TimeTick read between them must not split them)
+--- init
+for my $c (qw(ups ins)) {
+    workload('create', '--collection', $c);
+    workload('index', '--collection', $c);
+}
+workload(qw(load --collection ups));
+my $pid = fork // die "fork: $!\n";
+if ($pid == 0) {
+    exec(bench_python(), "$MilvusCdc::Bench::Root/t/tools/workload.py",
+         qw(--uri source stream --collection ins --seconds 20 --rate 100))
+        or POSIX::_exit(1);
+}
+Test::More::is(workload(qw(stream --collection ups --seconds 20 --rate 200
+                           --upsert)),
+               0, "the upsert stream ran on the source");
+waitpid($pid, 0);
+Test::More::is($? >> 8, 0, "the insert stream ran on the source");
+my ($rc, $out) = diff_bench(180, '--load-for-rows');
+Test::More::is($rc, 0, "diff: target equals source") or Test::More::diag($out);
+Test::More::cmp_ok(source_count('ups'), '>', 2000,
+                   "the upserted rows counted on the source");
+Test::More::is(target_count('ups'), source_count('ups'),
+               "as many rows (count(*)) on the target as on the source");
+--- request eval
+cdc('get', '{"task_id":"u"}')
+--- response_body_like eval
+qr/"state":"Running"/
+--- no_error_log
+[error]
+[alert]

@@ -10,6 +10,7 @@ function of (seed, collection kind, primary key, version) only, not of batch siz
   workload.py --uri source upsert --collection c1 --rows 100 --start-pk 0 [--version 1]
   workload.py --uri source delete --collection c1 (--pks 1,2,3 | --expr 'i32 < 0')
   workload.py --uri source stream --collection c1 --seconds 30 [--rate 200] [--delete-ratio 0.2]
+                                                      [--upsert]  (new rows upserted)
   workload.py --uri source create|index|load|release|flush|drop --collection c1 [--db d]
   workload.py --uri source drop-all                  drop every database/collection of --prefix
 
@@ -398,7 +399,8 @@ def cmd_delete(a, uri):
 
 
 def cmd_stream(a, uri):
-    """Continuous inserts (and deletes of earlier rows) for --seconds."""
+    """Continuous inserts, or upserts of new keys with --upsert (and deletes of
+    earlier rows), for --seconds."""
     c = open_coll(a, uri, a.kind)
     kind = kind_of(c)
     r = random.Random("%s:stream" % a.seed)
@@ -410,7 +412,7 @@ def cmd_stream(a, uri):
     while time.time() < t_end:
         t0 = time.time()
         rows = [make_row(kind, a.seed, n + i, a.dim, a.version) for i in range(batch)]
-        res = c.insert(rows)
+        res = c.upsert(rows) if a.upsert else c.insert(rows)
         live.extend(res.primary_keys)
         n += batch
         ins += batch
@@ -491,6 +493,8 @@ def main(argv=None):
         p.add_argument("--seconds", type=float, default=10)
         p.add_argument("--rate", type=int, default=200, help="stream: rows per second")
         p.add_argument("--delete-ratio", type=float, default=0.2)
+        p.add_argument("--upsert", action="store_true",
+                       help="stream: upsert the new rows instead of inserting them")
     a = ap.parse_args(argv)
     if getattr(a, "rows_sub", None) is not None:
         a.rows = a.rows_sub

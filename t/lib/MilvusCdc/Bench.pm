@@ -9,7 +9,9 @@ use strict;
 use warnings;
 use Exporter ();
 use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use File::Basename qw(basename dirname);
+use File::Copy qw(copy);
+use File::Path qw(make_path);
 
 our @EXPORT = qw(workload diff_bench reset_bench target_count
                  source_count bench_python trim_source_log);
@@ -44,8 +46,34 @@ sub workload (@) {
 # diff.py source target --wait <seconds> <args>: (exit code, report)
 sub diff_bench ($@) {
     my ($wait, @args) = @_;
-    return run_tool('diff.py', 'source', 'target', '--wait', $wait,
-                    '--interval', 2, @args);
+    my ($rc, $out) = run_tool('diff.py', 'source', 'target', '--wait', $wait,
+                              '--interval', 2, @args);
+
+    keep_error_log(\$out) if $rc;
+
+    return ($rc, $out);
+}
+
+# a failed comparison keeps nginx's error.log under work/kept-logs/ and
+# appends its [warn]/[error]/[alert] lines (the last 40) to the report
+sub keep_error_log ($) {
+    my ($out) = @_;
+    my $log = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
+    my $dir = "$Root/work/kept-logs";
+
+    return unless -f $log;
+
+    make_path($dir);
+    my $kept = sprintf("%s/%s-%d-error.log", $dir,
+                       basename($0), time);
+    copy($log, $kept);
+
+    open(my $fh, '<', $log) or return;
+    my @lines = grep { /\[(?:warn|error|alert|crit|emerg)\]/ } <$fh>;
+    close($fh);
+    splice(@lines, 0, @lines - 40) if @lines > 40;
+    $$out .= "\nerror.log kept as $kept; its last warnings:\n"
+             . join('', @lines);
 }
 
 # drops every database and collection of both instances

@@ -544,6 +544,43 @@ sub gen_rand_str ($) {
     join '', map { $c[rand @c] } 1 .. shift;
 }
 
+# the live (not zombie) child processes of a master: its workers and helpers
+sub child_pids ($) {
+    my ($ppid) = @_;
+    my @pids;
+    opendir(my $dh, '/proc') or return ();
+    for my $p (grep { /^\d+$/ } readdir $dh) {
+        open(my $fh, '<', "/proc/$p/stat") or next;
+        my $stat = <$fh>;
+        close $fh;
+        # pid (comm) state ppid ...; comm may hold spaces or parentheses
+        next unless defined $stat && $stat =~ /\)\s+(\S)\s+(\d+)/;
+        push @pids, $p if $2 == $ppid && $1 ne 'Z';
+    }
+    closedir $dh;
+    return @pids;
+}
+
+sub alive ($) {
+    my ($p) = @_;
+    open(my $fh, '<', "/proc/$p/stat") or return 0;
+    my $stat = <$fh>;
+    close $fh;
+    return defined $stat && $stat =~ /\)\s+(\S)/ && $1 ne 'Z';
+}
+
+# HUP mode: the old workers may still accept a request while they shut down
+# (seen on a busy machine): wait up to 30 s for them to exit
+sub wait_for_exit ($@) {
+    my ($name, @pids) = @_;
+    for (1 .. 300) {
+        return unless grep { alive($_) } @pids;
+        sleep 0.1;
+    }
+    warn "$name - old worker processes still running 30 s after HUP: "
+         . join(' ', grep { alive($_) } @pids) . "\n";
+}
+
 # HUP mode: poll the 'Test-Nginx' server until the new config answers steadily
 sub test_config_version ($$) {
     my ($name, $block) = @_;
@@ -600,10 +637,14 @@ sub run_test ($) {
                 warn "sending USR1 + HUP to $pid\n" if $Verbose;
                 kill SIGUSR1, $pid;     # reopen logs (the old files were removed)
                 sleep $TestNginxSleep;
+                my @old = child_pids($pid);
                 kill SIGHUP, $pid;
                 sleep $TestNginxSleep * 3;
                 if (defined $block->reload_fails) { sleep 0.3 }
-                else { test_config_version($name, $block) }
+                else {
+                    test_config_version($name, $block);
+                    wait_for_exit($name, @old);
+                }
                 check_prev_block_shutdown_error_log();
                 goto REQUEST;
             }

@@ -1,15 +1,9 @@
-# (wip: in 2 of 3 CI rehearsals on 2026-11-21 the target ended with two
-# rows fewer, ids 2000 and 2001 of default.wl_rich_int, the new rows of an
-# upsert into _default; never seen in ~10 local runs.  Run it with
-# prove -I t/lib t/wip/101-full-workload.t.wip and the TEST_NGINX_* bench
-# variables that build.sh exports.)
-#
 # Replication through the helper process, on the real test bench: a source
 # Milvus writing its log to Kafka, a target Milvus (ttMsgEnabled=false).
 # Every scenario ends with the diff tool (t/tools/diff.py) reporting the
 # target equal to the source.  Blocks without --- config reuse the running
 # nginx; their --- init (run before the requests) drives the source and
-# checks the target.
+# checks the target.  What `./build.sh demo` runs, as a test.
 
 use Test::Nginx::Socket 'no_plan';
 use MilvusCdc::Test;
