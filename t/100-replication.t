@@ -14,14 +14,7 @@ no_shuffle();
 log_level('info');
 timeout(10);
 
-our $http_config = <<"CONF";
-    milvus_cdc_store cdc_temp;
-    milvus_cdc_source_etcd_endpoints $ENV{TEST_NGINX_ETCD_ENDPOINTS};
-    milvus_cdc_source_etcd_root_path $ENV{TEST_NGINX_SOURCE_ROOT_PATH};
-    milvus_cdc_source_kafka_brokers $ENV{TEST_NGINX_KAFKA_BROKERS};
-    milvus_cdc_source_channel_prefix $ENV{TEST_NGINX_CHANNEL_PREFIX};
-    milvus_cdc_source_dml_channels $ENV{TEST_NGINX_DML_CHANNELS};
-CONF
+our $http_config = source_conf();
 
 run_tests();
 

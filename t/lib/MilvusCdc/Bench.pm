@@ -14,7 +14,7 @@ use File::Copy qw(copy);
 use File::Path qw(make_path);
 
 our @EXPORT = qw(workload diff_bench reset_bench target_count
-                 source_count bench_python trim_source_log);
+                 source_count bench_python trim_source_log source_conf);
 
 our $Root = abs_path(dirname(__FILE__) . '/../../..');
 
@@ -22,6 +22,18 @@ sub import {
     my $class = shift;
     Exporter::export($class, scalar caller, @EXPORT);
     Exporter::export($class, 'Test::Nginx::Util', @EXPORT);
+}
+
+# the http{} directives that point the module at the bench's source
+sub source_conf () {
+    return <<"CONF";
+    milvus_cdc_store cdc_temp;
+    milvus_cdc_source_etcd_endpoints $ENV{TEST_NGINX_ETCD_ENDPOINTS};
+    milvus_cdc_source_etcd_root_path $ENV{TEST_NGINX_SOURCE_ROOT_PATH};
+    milvus_cdc_source_kafka_brokers $ENV{TEST_NGINX_KAFKA_BROKERS};
+    milvus_cdc_source_channel_prefix $ENV{TEST_NGINX_CHANNEL_PREFIX};
+    milvus_cdc_source_dml_channels $ENV{TEST_NGINX_DML_CHANNELS};
+CONF
 }
 
 sub bench_python () {
