@@ -220,6 +220,8 @@ static void ngx_http_milvus_cdc_engine_meta(
     ngx_http_milvus_cdc_meta_snapshot_t *snap, ngx_str_t *err, void *data);
 static ngx_int_t ngx_http_milvus_cdc_engine_refresh(
     ngx_http_milvus_cdc_engine_t *e);
+static ngx_int_t ngx_http_milvus_cdc_engine_snapshot(
+    ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_engine_ends(
     ngx_http_milvus_cdc_engine_t *e);
 static int64_t ngx_http_milvus_cdc_engine_msg_id(
@@ -385,14 +387,9 @@ ngx_http_milvus_cdc_engine_run(ngx_http_milvus_cdc_engine_t *e,
         if (!e->meta_busy && !e->ddl_call && e->ddl == NULL
             && (ngx_msec_int_t) (ngx_current_msec - e->meta_at) >= 0)
         {
-            if (e->ends == NULL && ngx_http_milvus_cdc_engine_ends(e)
-                                   != NGX_OK)
-            {
-                e->meta_at = ngx_current_msec + ENGINE_END_RETRY;
-                return e->state == ENGINE_FAILED ? NGX_ABORT : NGX_OK;
+            if (ngx_http_milvus_cdc_engine_snapshot(e) != NGX_OK) {
+                return NGX_ABORT;
             }
-
-            (void) ngx_http_milvus_cdc_engine_refresh(e);
         }
 
         return NGX_OK;
@@ -605,17 +602,29 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
 
     e->state = ENGINE_META;
 
-    if (ngx_http_milvus_cdc_engine_ends(e) != NGX_OK) {
-        /* the brokers again after a while */
+    ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                  "milvus_cdc: task %V: reading the source metadata",
+                  &e->task.task_id);
+
+    return ngx_http_milvus_cdc_engine_snapshot(e);
+}
+
+
+/*
+ * A metadata snapshot asked for, the pchannels' ends first while they are
+ * unknown (the brokers are asked again ENGINE_END_RETRY ms later when they
+ * do not answer).  NGX_OK, or NGX_ERROR when the task failed.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_engine_snapshot(ngx_http_milvus_cdc_engine_t *e)
+{
+    if (e->ends == NULL && ngx_http_milvus_cdc_engine_ends(e) != NGX_OK) {
         e->meta_at = ngx_current_msec + ENGINE_END_RETRY;
         return e->state == ENGINE_FAILED ? NGX_ERROR : NGX_OK;
     }
 
     (void) ngx_http_milvus_cdc_engine_refresh(e);
-
-    ngx_log_error(NGX_LOG_INFO, e->log, 0,
-                  "milvus_cdc: task %V: reading the source metadata",
-                  &e->task.task_id);
 
     return NGX_OK;
 }
@@ -2489,7 +2498,7 @@ ngx_http_milvus_cdc_engine_tick(ngx_http_milvus_cdc_engine_t *e,
                        "milvus_cdc: task %V: %V: TimeTick %uL",
                        &e->task.task_id, &tp[i]->name, out);
 
-            if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
+        if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
             || ngx_http_milvus_cdc_engine_enqueue(tp[i], &bytes, out, pack,
                                                   NULL)
                != NGX_OK)
