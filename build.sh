@@ -5,6 +5,7 @@
 #   ./build.sh run          start nginx with the module on 127.0.0.1:8444
 #   ./build.sh stop         stop it
 #   ./build.sh test         the whole test suite (starts the test bench)
+#   ./build.sh unit         the C unit tests of t/unit/ only
 #   ./build.sh env up|down|status   the test bench (etcd, Kafka, 2 Milvus)
 #   ./build.sh demo         bench up, nginx on it, a task, a workload, the diff
 #   ./build.sh deps         install the Debian packages only
@@ -166,8 +167,25 @@ CONF
     say "stop: $NGINX -p $demo/ -c $demo/nginx.conf -s quit; ./build.sh env down"
 }
 
+# the C unit tests: t/unit/<name>_test.c tests src/ngx_http_milvus_cdc_<name>.c
+# (pure logic, no I/O), compiled against nginx's headers, TAP read by prove
+unit() {
+    local n=$NGX_SRC/src t name
+    mkdir -p "$BUILD/unit"
+    for t in "$ROOT"/t/unit/*_test.c; do
+        name=$(basename "$t" _test.c)
+        cc -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
+            -I"$n/core" -I"$n/event" -I"$n/event/modules" -I"$n/os/unix" \
+            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/t/unit" \
+            "$t" "$ROOT/src/ngx_http_milvus_cdc_$name.c" \
+            -o "$BUILD/unit/${name}_test"
+    done
+    prove --exec '' "$BUILD"/unit/*_test
+}
+
 run_tests() {
     local rc=0
+    unit || rc=1
     export TEST_NGINX_BINARY=$NGINX
     export TEST_NGINX_LOAD_MODULES=$MODULE
     # the bench: its own tests leave it up for the nginx suite
@@ -199,7 +217,8 @@ case "$cmd" in
     run)      deps; build; run ;;
     stop)     stop ;;
     test)     deps; build; run_tests ;;
+    unit)     deps; build; unit ;;
     env)      shift; exec bash "$ROOT/t/bench/env.sh" "$@" ;;
     demo)     deps; build; demo ;;
-    *)        say "usage: $0 [build|run|stop|test|demo|env up|down|status|deps]"; exit 2 ;;
+    *)        say "usage: $0 [build|run|stop|test|unit|demo|env up|down|status|deps]"; exit 2 ;;
 esac

@@ -99,6 +99,11 @@ typedef struct {
 } ngx_http_milvus_cdc_grpc_channel_conf_t;
 
 
+/* the gRPC status codes the callers tell apart (grpc_status_code) */
+#define NGX_HTTP_MILVUS_CDC_GRPC_DEADLINE_EXCEEDED  4
+#define NGX_HTTP_MILVUS_CDC_GRPC_UNAVAILABLE        14
+
+
 /*
  * Outcome of one call, passed to the completion handler.
  *

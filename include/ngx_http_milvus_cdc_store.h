@@ -46,6 +46,8 @@ typedef enum {
     ngx_http_milvus_cdc_st_checkpoint_put,
     ngx_http_milvus_cdc_st_target_channels,
     ngx_http_milvus_cdc_st_target_channel_put,
+    ngx_http_milvus_cdc_st_id_maps,
+    ngx_http_milvus_cdc_st_id_map_put,
     ngx_http_milvus_cdc_st_begin,
     ngx_http_milvus_cdc_st_commit,
     ngx_http_milvus_cdc_st_rollback,
@@ -67,7 +69,8 @@ typedef enum {
  *                of the last one whose pack was sent (maybe unacknowledged)
  *   target_channels  (task_id, target pchannel) → last TSO timestamp sent
  *   leases       task_id → owner (helper instance), pid, expires_ms
- *   id_maps      (task_id, kind, source_id) → target_id, name
+ *   id_maps      (task_id, kind, source_id) → target_id, name: the
+ *                collections a task put on the target (see id_map_t)
  */
 typedef struct {
     sqlite3                  *db;
@@ -108,6 +111,25 @@ typedef struct {
     ngx_str_t                 pchannel;
     uint64_t                  last_ts;
 } ngx_http_milvus_cdc_target_ts_t;
+
+
+/*
+ * A source object a task mapped to the target, kept across restarts.
+ *
+ *   kind         "created": a collection the task created on the target;
+ *                "found": one the target had before the task (its rows
+ *                read again replace the target's)
+ *   source_id    the source's collection id (etcdpb.CollectionInfo.ID)
+ *   target_id    the target's id of it (DescribeCollectionResponse
+ *                collectionID, milvus-proto milvus.proto)
+ *   name         "db.collection", for the operator
+ */
+typedef struct {
+    ngx_str_t                 kind;
+    int64_t                   source_id;
+    int64_t                   target_id;
+    ngx_str_t                 name;
+} ngx_http_milvus_cdc_id_map_t;
 
 
 /*
@@ -209,6 +231,19 @@ ngx_int_t ngx_http_milvus_cdc_store_checkpoint_save(
 ngx_int_t ngx_http_milvus_cdc_store_target_channels(
     ngx_http_milvus_cdc_store_t *st, ngx_pool_t *pool, ngx_str_t *task_id,
     ngx_array_t **targets);
+
+/*
+ * Reads the id maps of a task into a new array of
+ * ngx_http_milvus_cdc_id_map_t (strings copied into "pool").  NGX_OK or
+ * NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_store_id_maps(ngx_http_milvus_cdc_store_t *st,
+    ngx_pool_t *pool, ngx_str_t *task_id, ngx_array_t **maps);
+
+/* writes (or replaces) one id map of a task.  NGX_OK or NGX_ERROR. */
+ngx_int_t ngx_http_milvus_cdc_store_id_map_put(
+    ngx_http_milvus_cdc_store_t *st, ngx_str_t *task_id,
+    ngx_http_milvus_cdc_id_map_t *m);
 
 /* milliseconds since the epoch, from nginx's cached time */
 uint64_t ngx_http_milvus_cdc_store_now(void);

@@ -18,6 +18,7 @@
 #include "ngx_http_milvus_cdc_kafka.h"
 #include "ngx_http_milvus_cdc_meta.h"
 #include "ngx_http_milvus_cdc_msg.h"
+#include "ngx_http_milvus_cdc_resume.h"
 
 
 #define ENGINE_RPC_TIMEOUT      30000     /* ms, one target call */
@@ -30,6 +31,14 @@
 #define ENGINE_POLL_MAX         20000     /* Kafka records per slice */
 #define ENGINE_END_TIMEOUT      500       /* ms, a pchannel's end offset */
 #define ENGINE_END_RETRY        5000      /* ms, after brokers did not answer */
+#define ENGINE_GROUPS_MAX       1024      /* resume groups per pchannel */
+#define ENGINE_TROUBLE_LOGGED   3         /* failures logged one by one */
+#define ENGINE_TROUBLE_LOG      30000     /* ms, then one line per period */
+#define ENGINE_TROUBLE_SHOW     5000      /* ms, reason rewritten */
+
+/* id_maps kinds: a collection the task created, or found on the target */
+#define ENGINE_MAP_CREATED      "created"
+#define ENGINE_MAP_FOUND        "found"
 
 
 typedef enum {
@@ -59,6 +68,8 @@ typedef struct ngx_http_milvus_cdc_tchan_s  ngx_http_milvus_cdc_tchan_t;
 /* the messages of one source pchannel between two of its TimeTicks */
 struct ngx_http_milvus_cdc_pack_s {
     int64_t                          offset;     /* of the closing tick */
+    int64_t                          resume;     /* first offset to read
+                                                    again after it */
     uint64_t                         ts;
     ngx_uint_t                       remaining;  /* items not acked yet */
     ngx_uint_t                       data;       /* it carried DML */
@@ -137,6 +148,7 @@ typedef struct {
     int64_t                          held_offset;
     ngx_uint_t                       held_gen;   /* snapshot to wait for */
     ngx_msec_t                       committed;
+    ngx_http_milvus_cdc_resume_t     resume;     /* groups not to split */
     unsigned                         blocked:1;
     unsigned                         dirty:1;
     unsigned                         replicate:1; /* <prefix>-replicate-msg */
@@ -187,6 +199,7 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_array_t                            tchans;   /* tchan_t * */
     ngx_array_t                            colls;    /* coll_t * */
     ngx_array_t                            saved_ts; /* target_ts_t */
+    ngx_array_t                            id_maps;  /* id_map_t */
     int64_t                               *ends;     /* DML pchannels' end
                                                         offsets, taken
                                                         before the first
@@ -207,6 +220,14 @@ struct ngx_http_milvus_cdc_engine_s {
     int64_t                                rep_done; /* its offset done */
     ngx_msec_t                             rep_retry;
     ngx_uint_t                             rep_reply; /* its reply type */
+
+    ngx_msec_t                             trouble;   /* target calls fail
+                                                         since, 0: none */
+    time_t                                 trouble_at; /* the same, epoch */
+    ngx_uint_t                             trouble_n;  /* failures since */
+    ngx_msec_t                             trouble_logged;
+    ngx_msec_t                             trouble_shown;
+    ngx_uint_t                             stale_reason; /* of a past run */
 
     int64_t                                msg_clock; /* last msgID given */
     int64_t                                msg_salt;  /* of the task id */
@@ -248,6 +269,10 @@ static ngx_int_t ngx_http_milvus_cdc_engine_ddl_reply(
 static ngx_int_t ngx_http_milvus_cdc_engine_map(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     ngx_http_milvus_cdc_msg_reply_t *r);
+static ngx_int_t ngx_http_milvus_cdc_engine_own(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+static ngx_http_milvus_cdc_id_map_t *ngx_http_milvus_cdc_engine_id_map(
+    ngx_http_milvus_cdc_engine_t *e, int64_t source_id);
 static ngx_http_milvus_cdc_tchan_t *ngx_http_milvus_cdc_engine_tchan(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *name);
 static void ngx_http_milvus_cdc_engine_feed(ngx_http_milvus_cdc_engine_t *e,
@@ -270,7 +295,7 @@ static ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_engine_coll_name(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
 static ngx_int_t ngx_http_milvus_cdc_engine_dml(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
-    ngx_http_milvus_cdc_msg_t *m);
+    int64_t offset, ngx_http_milvus_cdc_msg_t *m);
 static ngx_int_t ngx_http_milvus_cdc_engine_drop(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     ngx_http_milvus_cdc_msg_t *m);
@@ -302,6 +327,11 @@ static ngx_int_t ngx_http_milvus_cdc_engine_unblock(
     ngx_http_milvus_cdc_engine_t *e);
 static void ngx_http_milvus_cdc_engine_fail(ngx_http_milvus_cdc_engine_t *e,
     const char *fmt, ...);
+static void ngx_http_milvus_cdc_engine_trouble(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *call, ngx_str_t *on,
+    ngx_http_milvus_cdc_grpc_result_t *res);
+static void ngx_http_milvus_cdc_engine_recovered(
+    ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_engine_shard(ngx_str_t *vchannel);
 
 
@@ -345,6 +375,13 @@ ngx_http_milvus_cdc_engine_create(ngx_http_milvus_cdc_task_t *task,
     ENGINE_COPY(token);
     ENGINE_COPY(dial_json);
     ENGINE_COPY(scope);
+
+    /* what the engine does not use must not point into the caller's pool */
+
+    ngx_str_null(&e->task.connect_json);
+    ngx_str_null(&e->task.scope_json);
+    e->stale_reason = (task->reason.len != 0);
+    ngx_str_null(&e->task.reason);
 
     e->msg_salt = ngx_crc32_short(task->task_id.data, task->task_id.len)
                   & 0xff;
@@ -529,6 +566,7 @@ static ngx_int_t
 ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
 {
     u_char                                   err[256];
+    ngx_int_t                                prev;
     ngx_array_t                             *saved;
     ngx_http_milvus_cdc_meta_conf_t          mc;
     ngx_http_milvus_cdc_kafka_conf_t         kc;
@@ -599,6 +637,28 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
     }
 
     e->saved_ts = *saved;
+
+    /* the collections earlier runs created or found on the target */
+
+    if (ngx_http_milvus_cdc_store_id_maps(e->store, e->pool,
+                                          &e->task.task_id, &saved)
+        != NGX_OK)
+    {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to read the task store");
+        return NGX_ERROR;
+    }
+
+    e->id_maps = *saved;
+
+    /* a Running task's reason told of a failure of an earlier run */
+
+    if (e->stale_reason) {
+        (void) ngx_http_milvus_cdc_store_set_state(e->store,
+                                        &e->task.task_id,
+                                        1 << NGX_HTTP_MILVUS_CDC_RUNNING,
+                                        NGX_HTTP_MILVUS_CDC_RUNNING, NULL,
+                                        &prev);
+    }
 
     e->state = ENGINE_META;
 
@@ -1189,17 +1249,16 @@ ngx_http_milvus_cdc_engine_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
     if (res->status != 0) {
         /* transient: the target is restarting, try again later */
 
-        ngx_log_error(NGX_LOG_WARN, e->log, 0,
-                      "milvus_cdc: task %V: %V on the target failed: %s: %V",
-                      &e->task.task_id, ngx_http_milvus_cdc_msg_method(rpc),
-                      ngx_http_milvus_cdc_grpc_status_name(res->status),
-                      &res->details);
-
+        ngx_http_milvus_cdc_engine_trouble(e,
+                                           ngx_http_milvus_cdc_msg_method(rpc),
+                                           &c->name, res);
         e->ddl = NULL;
         c->state = COLL_NEW;
         e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
         return;
     }
+
+    ngx_http_milvus_cdc_engine_recovered(e);
 
     ngx_memzero(&r, sizeof(r));
 
@@ -1236,8 +1295,9 @@ ngx_http_milvus_cdc_engine_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_coll_t *c, ngx_uint_t rpc,
     ngx_http_milvus_cdc_msg_reply_t *r)
 {
-    ngx_uint_t                   i;
-    ngx_http_milvus_cdc_part_t  *part;
+    ngx_uint_t                     i;
+    ngx_http_milvus_cdc_part_t    *part;
+    ngx_http_milvus_cdc_id_map_t  *map;
 
     switch (rpc) {
 
@@ -1259,12 +1319,25 @@ ngx_http_milvus_cdc_engine_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
         c->existed = r->value;
         c->checked = 1;
 
-        if (c->existed) {
-            ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
-                          "milvus_cdc: task %V: %V.%V is on the target "
-                          "already, rows read again replace its rows",
-                          &e->task.task_id, &c->db, &c->name);
+        if (!c->existed) {
+            return NGX_OK;
         }
+
+        map = ngx_http_milvus_cdc_engine_id_map(e, c->source_id);
+
+        if (map && map->kind.len == sizeof(ENGINE_MAP_CREATED) - 1
+            && ngx_strncmp(map->kind.data, ENGINE_MAP_CREATED,
+                           map->kind.len) == 0)
+        {
+            /* the task's own: its checkpoints say what it holds */
+            c->existed = 0;
+            return NGX_OK;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: %V.%V is on the target "
+                      "already, rows read again replace its rows",
+                      &e->task.task_id, &c->db, &c->name);
 
         return NGX_OK;
 
@@ -1273,7 +1346,9 @@ ngx_http_milvus_cdc_engine_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
             return NGX_ERROR;
         }
 
-        if (ngx_http_milvus_cdc_engine_map(e, c, r) != NGX_OK) {
+        if (ngx_http_milvus_cdc_engine_map(e, c, r) != NGX_OK
+            || ngx_http_milvus_cdc_engine_own(e, c) != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -1314,6 +1389,98 @@ ngx_http_milvus_cdc_engine_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
     }
 
     return NGX_ERROR;
+}
+
+
+/*
+ * Remembers, across restarts, whether the task created collection c on
+ * the target or found it there: a collection of its own is never "on the
+ * target already" when the task starts again (its checkpoints say what the
+ * target holds; replays are handled by the timestamps saved per target
+ * pchannel).  A collection of the task's that was replaced on the target
+ * (another id) is one found there from now on.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_engine_own(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c)
+{
+    u_char                        *p;
+    ngx_str_t                      kind;
+    ngx_http_milvus_cdc_id_map_t  *map, m;
+
+    map = ngx_http_milvus_cdc_engine_id_map(e, c->source_id);
+
+    if (map && map->target_id != c->target_id && !c->existed) {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: %V.%V on the target is %L, not "
+                      "the %L the task created: rows read again replace "
+                      "its rows", &e->task.task_id, &c->db, &c->name,
+                      c->target_id, map->target_id);
+        c->existed = 1;
+    }
+
+    if (c->existed) {
+        ngx_str_set(&kind, ENGINE_MAP_FOUND);
+
+    } else {
+        ngx_str_set(&kind, ENGINE_MAP_CREATED);
+    }
+
+    if (map && map->target_id == c->target_id
+        && map->kind.len == kind.len
+        && ngx_strncmp(map->kind.data, kind.data, kind.len) == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (map == NULL) {
+        map = ngx_array_push(&e->id_maps);
+        if (map == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    p = ngx_pnalloc(e->pool, c->db.len + 1 + c->name.len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    m.kind = kind;
+    m.source_id = c->source_id;
+    m.target_id = c->target_id;
+    m.name.data = p;
+    m.name.len = ngx_sprintf(p, "%V.%V%Z", &c->db, &c->name) - p - 1;
+
+    *map = m;
+
+    if (ngx_http_milvus_cdc_store_id_map_put(e->store, &e->task.task_id, &m)
+        != NGX_OK)
+    {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to write the task store");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_milvus_cdc_id_map_t *
+ngx_http_milvus_cdc_engine_id_map(ngx_http_milvus_cdc_engine_t *e,
+    int64_t source_id)
+{
+    ngx_uint_t                     i;
+    ngx_http_milvus_cdc_id_map_t  *map;
+
+    map = e->id_maps.elts;
+
+    for (i = 0; i < e->id_maps.nelts; i++) {
+        if (map[i].source_id == source_id) {
+            return &map[i];
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -1515,6 +1682,7 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
     ngx_http_milvus_cdc_schan_t            *sc;
     ngx_http_milvus_cdc_checkpoint_t       *cp;
     ngx_http_milvus_cdc_meta_collection_t  *mc;
+    ngx_http_milvus_cdc_resume_group_t     *groups;
 
     if (ngx_http_milvus_cdc_store_checkpoints(e->store, e->pool,
                                               &e->task.task_id, &cps)
@@ -1554,6 +1722,14 @@ ngx_http_milvus_cdc_engine_open(ngx_http_milvus_cdc_engine_t *e)
         }
 
         sc->name.data = ngx_pstrdup(e->pool, &sc->name);
+        groups = ngx_palloc(e->pool, ENGINE_GROUPS_MAX
+                            * sizeof(ngx_http_milvus_cdc_resume_group_t));
+        if (groups == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_milvus_cdc_resume_init(&sc->resume, groups,
+                                        ENGINE_GROUPS_MAX);
         sc->acked = -1;
         sc->start = NGX_HTTP_MILVUS_CDC_KAFKA_END;
         sc->committed = ngx_current_msec;
@@ -1890,7 +2066,7 @@ ngx_http_milvus_cdc_engine_process(ngx_http_milvus_cdc_engine_t *e,
             rc = ngx_http_milvus_cdc_engine_drop(e, sc, &m);
 
         } else {
-            rc = ngx_http_milvus_cdc_engine_dml(e, sc, &m);
+            rc = ngx_http_milvus_cdc_engine_dml(e, sc, offset, &m);
         }
     }
 
@@ -2067,15 +2243,15 @@ ngx_http_milvus_cdc_engine_rpc_done(ngx_http_milvus_cdc_grpc_result_t *res,
     offset = -1 - e->rep_done;
 
     if (res->status != 0) {
-        ngx_log_error(NGX_LOG_WARN, e->log, 0,
-                      "milvus_cdc: task %V: a replicated call failed: %s: "
-                      "%V, retrying", &e->task.task_id,
-                      ngx_http_milvus_cdc_grpc_status_name(res->status),
-                      &res->details);
+        ngx_http_milvus_cdc_engine_trouble(e,
+                                  ngx_http_milvus_cdc_msg_method(e->rep_reply),
+                                  NULL, res);
         e->rep_done = -1;
         e->rep_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
         return;
     }
+
+    ngx_http_milvus_cdc_engine_recovered(e);
 
     /* a refusal ("index already exist", …) is logged, not retried */
 
@@ -2161,7 +2337,8 @@ ngx_http_milvus_cdc_engine_coll_name(ngx_http_milvus_cdc_engine_t *e,
 
 static ngx_int_t
 ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
-    ngx_http_milvus_cdc_schan_t *sc, ngx_http_milvus_cdc_msg_t *m)
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset,
+    ngx_http_milvus_cdc_msg_t *m)
 {
     uint64_t                            src, out;
     ngx_int_t                           k;
@@ -2266,7 +2443,15 @@ ngx_http_milvus_cdc_engine_dml(ngx_http_milvus_cdc_engine_t *e,
                        &e->task.task_id, &t->name, out);
     }
 
-    return ngx_http_milvus_cdc_engine_enqueue(t, &bytes, out, pack, NULL);
+    if (ngx_http_milvus_cdc_engine_enqueue(t, &bytes, out, pack, NULL)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_milvus_cdc_resume_add(&sc->resume, src, offset);
+
+    return NGX_OK;
 }
 
 
@@ -2483,6 +2668,15 @@ ngx_http_milvus_cdc_engine_tick(ngx_http_milvus_cdc_engine_t *e,
 
     pack->offset = offset;
     pack->ts = ts;
+    pack->resume = ngx_http_milvus_cdc_resume_tick(&sc->resume, ts, offset);
+
+    if (pack->resume <= offset) {
+        ngx_log_debug5(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                       "milvus_cdc: task %V: %V: TimeTick %uL at %L: "
+                       "read again from %L after a restart",
+                       &e->task.task_id, &sc->name, ts, offset,
+                       pack->resume);
+    }
 
     tp = sc->tchans.elts;
 
@@ -2952,16 +3146,16 @@ ngx_http_milvus_cdc_engine_sent(ngx_http_milvus_cdc_grpc_result_t *res,
     e->rpcs--;
 
     if (res->status != 0) {
-        ngx_log_error(NGX_LOG_WARN, e->log, 0,
-                      "milvus_cdc: task %V: ReplicateMessage to %V failed: "
-                      "%s: %V, retrying", &e->task.task_id, &t->name,
-                      ngx_http_milvus_cdc_grpc_status_name(res->status),
-                      &res->details);
-
+        ngx_http_milvus_cdc_engine_trouble(e,
+                   ngx_http_milvus_cdc_msg_method(
+                                       NGX_HTTP_MILVUS_CDC_MSG_RPC_REPLICATE),
+                   &t->name, res);
         t->inflight = 0;
         t->retry_at = ngx_current_msec + ENGINE_RETRY_DELAY;
         return;
     }
+
+    ngx_http_milvus_cdc_engine_recovered(e);
 
     ngx_memzero(&r, sizeof(r));
 
@@ -3047,7 +3241,9 @@ ngx_http_milvus_cdc_engine_advance(ngx_http_milvus_cdc_engine_t *e)
                 sc[i].tail = NULL;
             }
 
-            sc[i].acked = p->offset;
+            /* every message up to the tick was acknowledged; reading
+             * resumes where no group of one timestamp is split */
+            sc[i].acked = p->resume - 1;
             sc[i].acked_ts = p->ts;
             sc[i].dirty = 1;
             data |= p->data;
@@ -3202,6 +3398,118 @@ ngx_http_milvus_cdc_engine_fail(ngx_http_milvus_cdc_engine_t *e,
     (void) ngx_http_milvus_cdc_store_set_state(e->store, &e->task.task_id,
                                         1 << NGX_HTTP_MILVUS_CDC_RUNNING,
                                         NGX_HTTP_MILVUS_CDC_PAUSED, &reason,
+                                        &prev);
+}
+
+
+/*
+ * A target call failed in transport (the target is down or restarting):
+ * it is retried.  The first failures are logged one by one, then one line
+ * per ENGINE_TROUBLE_LOG ms; while it lasts, the task stays Running with a
+ * reason naming it (rewritten every ENGINE_TROUBLE_SHOW ms with the count).
+ */
+
+static void
+ngx_http_milvus_cdc_engine_trouble(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *call, ngx_str_t *on, ngx_http_milvus_cdc_grpc_result_t *res)
+{
+    u_char      *p;
+    ngx_int_t    prev;
+    ngx_str_t    reason, none;
+    ngx_tm_t     tm;
+    u_char       buf[512];
+
+    if (e->state == ENGINE_FAILED) {
+        return;
+    }
+
+    ngx_str_null(&none);
+
+    if (on == NULL) {
+        on = &none;
+    }
+
+    if (e->trouble == 0) {
+        e->trouble = ngx_current_msec;
+        e->trouble_at = ngx_time();
+        e->trouble_n = 0;
+        e->trouble_logged = 0;
+        e->trouble_shown = 0;
+    }
+
+    e->trouble_n++;
+
+    if (e->trouble_n <= ENGINE_TROUBLE_LOGGED
+        || ngx_current_msec - e->trouble_logged >= ENGINE_TROUBLE_LOG)
+    {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: %V%s%V on the target failed: "
+                      "%s: %V, retrying (%ui failures in %M ms)",
+                      &e->task.task_id, call, on->len ? " of " : "", on,
+                      ngx_http_milvus_cdc_grpc_status_name(res->status),
+                      &res->details, e->trouble_n,
+                      ngx_current_msec - e->trouble);
+        e->trouble_logged = ngx_current_msec;
+    }
+
+    if (e->trouble_shown
+        && ngx_current_msec - e->trouble_shown < ENGINE_TROUBLE_SHOW)
+    {
+        return;
+    }
+
+    e->trouble_shown = ngx_current_msec;
+
+    ngx_gmtime(e->trouble_at, &tm);
+
+    p = ngx_slprintf(buf, buf + sizeof(buf),
+                     "target %s since %4d-%02d-%02dT%02d:%02d:%02dZ, "
+                     "%ui retries: %V%s%V: %s",
+                     (res->status == NGX_HTTP_MILVUS_CDC_GRPC_UNAVAILABLE
+                      || res->status
+                         == NGX_HTTP_MILVUS_CDC_GRPC_DEADLINE_EXCEEDED)
+                     ? "unreachable" : "calls failing",
+                     tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                     tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                     e->trouble_n, call, on->len ? " of " : "", on,
+                     ngx_http_milvus_cdc_grpc_status_name(res->status));
+
+    reason.data = buf;
+    reason.len = p - buf;
+
+    (void) ngx_http_milvus_cdc_store_set_state(e->store, &e->task.task_id,
+                                        1 << NGX_HTTP_MILVUS_CDC_RUNNING,
+                                        NGX_HTTP_MILVUS_CDC_RUNNING, &reason,
+                                        &prev);
+}
+
+
+/* a target call went through: the reason of a past failure is cleared */
+
+static void
+ngx_http_milvus_cdc_engine_recovered(ngx_http_milvus_cdc_engine_t *e)
+{
+    ngx_int_t  prev;
+
+    if (e->trouble == 0) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                  "milvus_cdc: task %V: target reachable again after "
+                  "%M.%03M s, %ui retries", &e->task.task_id,
+                  (ngx_current_msec - e->trouble) / 1000,
+                  (ngx_current_msec - e->trouble) % 1000, e->trouble_n);
+
+    e->trouble = 0;
+
+    if (e->state == ENGINE_FAILED || e->trouble_shown == 0) {
+        return;
+    }
+
+    (void) ngx_http_milvus_cdc_store_set_state(e->store, &e->task.task_id,
+                                        1 << NGX_HTTP_MILVUS_CDC_RUNNING,
+                                        NGX_HTTP_MILVUS_CDC_RUNNING, NULL,
                                         &prev);
 }
 

@@ -134,6 +134,12 @@ static const char  *ngx_http_milvus_cdc_sql[] = {
     /* target_channel_put */
     "INSERT OR REPLACE INTO target_channels (task_id, pchannel, last_ts)"
     " VALUES (?1, ?2, ?3)",
+    /* id_maps */
+    "SELECT kind, source_id, target_id, name FROM id_maps WHERE task_id = ?1"
+    " ORDER BY kind, source_id",
+    /* id_map_put */
+    "INSERT OR REPLACE INTO id_maps (task_id, kind, source_id, target_id,"
+    " name) VALUES (?1, ?2, ?3, ?4, ?5)",
     /* begin */
     "BEGIN IMMEDIATE",
     /* commit */
@@ -793,6 +799,70 @@ ngx_http_milvus_cdc_store_target_channels(ngx_http_milvus_cdc_store_t *st,
         t->last_ts = (uint64_t) sqlite3_column_int64(stmt, 1);
     }
 
+    sqlite3_reset(stmt);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_store_id_maps(ngx_http_milvus_cdc_store_t *st,
+    ngx_pool_t *pool, ngx_str_t *task_id, ngx_array_t **maps)
+{
+    ngx_int_t                       rc;
+    sqlite3_stmt                   *stmt;
+    ngx_http_milvus_cdc_id_map_t   *m;
+
+    *maps = ngx_array_create(pool, 8, sizeof(ngx_http_milvus_cdc_id_map_t));
+    if (*maps == NULL) {
+        return NGX_ERROR;
+    }
+
+    stmt = st->stmt[ngx_http_milvus_cdc_st_id_maps];
+    ngx_http_milvus_cdc_store_bind(stmt, 1, task_id);
+
+    for ( ;; ) {
+        rc = ngx_http_milvus_cdc_store_step(st, ngx_http_milvus_cdc_st_id_maps);
+        if (rc != NGX_AGAIN) {
+            break;
+        }
+
+        m = ngx_array_push(*maps);
+        if (m == NULL
+            || ngx_http_milvus_cdc_store_copy(pool, stmt, 0, &m->kind)
+               != NGX_OK
+            || ngx_http_milvus_cdc_store_copy(pool, stmt, 3, &m->name)
+               != NGX_OK)
+        {
+            rc = NGX_ERROR;
+            break;
+        }
+
+        m->source_id = sqlite3_column_int64(stmt, 1);
+        m->target_id = sqlite3_column_int64(stmt, 2);
+    }
+
+    sqlite3_reset(stmt);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_store_id_map_put(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_http_milvus_cdc_id_map_t *m)
+{
+    ngx_int_t      rc;
+    sqlite3_stmt  *stmt;
+
+    stmt = st->stmt[ngx_http_milvus_cdc_st_id_map_put];
+    ngx_http_milvus_cdc_store_bind(stmt, 1, task_id);
+    ngx_http_milvus_cdc_store_bind(stmt, 2, &m->kind);
+    sqlite3_bind_int64(stmt, 3, (sqlite3_int64) m->source_id);
+    sqlite3_bind_int64(stmt, 4, (sqlite3_int64) m->target_id);
+    ngx_http_milvus_cdc_store_bind(stmt, 5, &m->name);
+
+    rc = ngx_http_milvus_cdc_store_step(st, ngx_http_milvus_cdc_st_id_map_put);
     sqlite3_reset(stmt);
 
     return rc;
