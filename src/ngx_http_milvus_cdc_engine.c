@@ -325,6 +325,9 @@ static void ngx_http_milvus_cdc_engine_block(ngx_http_milvus_cdc_engine_t *e,
     size_t len);
 static ngx_int_t ngx_http_milvus_cdc_engine_unblock(
     ngx_http_milvus_cdc_engine_t *e);
+static void ngx_http_milvus_cdc_engine_lost(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data,
+    size_t len);
 static void ngx_http_milvus_cdc_engine_fail(ngx_http_milvus_cdc_engine_t *e,
     const char *fmt, ...);
 static void ngx_http_milvus_cdc_engine_trouble(
@@ -1933,6 +1936,11 @@ ngx_http_milvus_cdc_engine_poll(ngx_http_milvus_cdc_engine_t *e,
                                              km.len);
         }
 
+        if (rc == NGX_ERROR) {
+            ngx_http_milvus_cdc_engine_lost(e, sc, km.offset, km.payload,
+                                            km.len);
+        }
+
         ngx_http_milvus_cdc_kafka_release(e->kafka, &km);
 
         if (rc == NGX_ERROR) {
@@ -3341,6 +3349,8 @@ ngx_http_milvus_cdc_engine_unblock(ngx_http_milvus_cdc_engine_t *e)
         }
 
         if (rc == NGX_ERROR) {
+            ngx_http_milvus_cdc_engine_lost(e, &sc[i], sc[i].held_offset,
+                                            sc[i].held.data, sc[i].held.len);
             return NGX_ERROR;
         }
 
@@ -3363,6 +3373,32 @@ ngx_http_milvus_cdc_engine_unblock(ngx_http_milvus_cdc_engine_t *e)
     (void) waiting;
 
     return NGX_OK;
+}
+
+
+/*
+ * A message could not be replicated (the path that failed may not have
+ * said why): the task pauses rather than skip it, since a later
+ * checkpoint would move past it.
+ */
+
+static void
+ngx_http_milvus_cdc_engine_lost(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data, size_t len)
+{
+    ngx_http_milvus_cdc_msg_header_t  h;
+
+    if (e->state == ENGINE_FAILED) {
+        return;
+    }
+
+    ngx_memzero(&h, sizeof(h));
+    (void) ngx_http_milvus_cdc_msg_header(data, len, &h);
+
+    ngx_http_milvus_cdc_engine_fail(e, "fail to replicate the %s at offset "
+                                    "%L of %V",
+                                    ngx_http_milvus_cdc_msg_type_name(h.type),
+                                    offset, &sc->name);
 }
 
 
