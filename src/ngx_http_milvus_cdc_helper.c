@@ -26,6 +26,12 @@
 /* how much of a tick the engines may use, in ms */
 #define NGX_HTTP_MILVUS_CDC_SLICE         50
 
+/*
+ * how often the task list is read and leases are checked, in ms: the
+ * control plane, while engines run every 1-5 ms tick
+ */
+#define NGX_HTTP_MILVUS_CDC_CONTROL       100
+
 
 /* a task this process runs */
 typedef struct {
@@ -51,6 +57,7 @@ static void ngx_http_milvus_cdc_helper_atexit(void);
 
 
 static ngx_uint_t                    ngx_http_milvus_cdc_helper_ready;
+static ngx_msec_t                    ngx_http_milvus_cdc_helper_listed;
 static ngx_http_milvus_cdc_store_t   ngx_http_milvus_cdc_helper_store;
 static ngx_array_t                   ngx_http_milvus_cdc_helper_tasks;
 static ngx_str_t                     ngx_http_milvus_cdc_helper_owner;
@@ -167,21 +174,28 @@ ngx_http_milvus_cdc_helper_tick(void *data)
         return 5000;
     }
 
-    pool = ngx_create_pool(4096, log);
-    if (pool == NULL) {
-        return 1000;
-    }
-
     busy = 0;
 
-    if (ngx_http_milvus_cdc_store_list(&ngx_http_milvus_cdc_helper_store, pool,
-                                       &tasks)
-        == NGX_OK)
+    if (ngx_current_msec - ngx_http_milvus_cdc_helper_listed
+        >= NGX_HTTP_MILVUS_CDC_CONTROL
+        || ngx_http_milvus_cdc_helper_listed == 0)
     {
-        busy = ngx_http_milvus_cdc_helper_leases(mcf, tasks, log);
-    }
+        ngx_http_milvus_cdc_helper_listed = ngx_current_msec;
 
-    ngx_destroy_pool(pool);
+        pool = ngx_create_pool(4096, log);
+        if (pool == NULL) {
+            return 1000;
+        }
+
+        if (ngx_http_milvus_cdc_store_list(&ngx_http_milvus_cdc_helper_store,
+                                           pool, &tasks)
+            == NGX_OK)
+        {
+            busy = ngx_http_milvus_cdc_helper_leases(mcf, tasks, log);
+        }
+
+        ngx_destroy_pool(pool);
+    }
 
     busy |= ngx_http_milvus_cdc_helper_run(log);
 
