@@ -177,6 +177,7 @@ typedef struct {
     ngx_http_milvus_cdc_tchan_t    **tchans;      /* by shard index */
     ngx_array_t                      parts;       /* part_t */
     ngx_uint_t                       wait;        /* drop items not acked */
+    ngx_uint_t                       ddl_rpc;     /* DDL call in flight */
     ngx_uint_t                       step;        /* ensure: next step */
     ngx_uint_t                       drop_rpc;    /* 2 released, 3 dropped */
     ngx_http_milvus_cdc_part_t      *dropping;
@@ -1220,9 +1221,9 @@ ngx_http_milvus_cdc_engine_ddl_call(ngx_http_milvus_cdc_engine_t *e,
         return NGX_ERROR;
     }
 
-    /* the rpc being made is kept in the step */
+    /* the rpc being made, for its reply */
 
-    e->ddl->wait = rpc;
+    e->ddl->ddl_rpc = rpc;
 
     return NGX_OK;
 }
@@ -1246,8 +1247,8 @@ ngx_http_milvus_cdc_engine_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
         return;
     }
 
-    rpc = c->wait;
-    c->wait = 0;
+    rpc = c->ddl_rpc;
+    c->ddl_rpc = 0;
 
     if (res->status != 0) {
         /* transient: the target is restarting, try again later */
