@@ -180,6 +180,7 @@ typedef struct {
     ngx_uint_t                       ddl_rpc;     /* DDL call in flight */
     ngx_uint_t                       step;        /* ensure: next step */
     ngx_uint_t                       drop_rpc;    /* 2 released, 3 dropped */
+    ngx_msec_t                       drop_retry;  /* after a failure */
     ngx_http_milvus_cdc_part_t      *dropping;
 } ngx_http_milvus_cdc_coll_t;
 
@@ -213,7 +214,8 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_msec_t                             meta_at;  /* next refresh */
     ngx_msec_t                             stop_at;
     ngx_http_milvus_cdc_coll_t            *ddl;      /* being ensured */
-    ngx_http_milvus_cdc_grpc_call_t       *ddl_call;
+    ngx_http_milvus_cdc_grpc_call_t       *ddl_call;  /* or a drop's */
+    ngx_http_milvus_cdc_coll_t            *drop_coll; /* whose drop it is */
     ngx_uint_t                             meta_busy;
     ngx_uint_t                             meta_gen; /* snapshots seen */
 
@@ -300,6 +302,8 @@ static ngx_int_t ngx_http_milvus_cdc_engine_dml(
 static ngx_int_t ngx_http_milvus_cdc_engine_drop(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     ngx_http_milvus_cdc_msg_t *m);
+static void ngx_http_milvus_cdc_engine_drop_done(
+    ngx_http_milvus_cdc_grpc_result_t *res, void *data);
 static ngx_int_t ngx_http_milvus_cdc_engine_tick(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     int64_t offset, uint64_t ts);
@@ -2564,7 +2568,10 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
 
     /* the forwarded copies on the target, then the drop call itself */
 
-    if (c->wait || e->ddl_call || e->ddl) {
+    if (c->wait || e->ddl_call || e->ddl
+        || (c->drop_retry
+            && (ngx_msec_int_t) (ngx_current_msec - c->drop_retry) < 0))
+    {
         return NGX_AGAIN;
     }
 
@@ -2611,13 +2618,14 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
             cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
         }
 
-        /* e->ddl stays NULL: ddl_done() only clears e->ddl_call */
+        /* e->ddl stays NULL: the DDL machine is not involved */
 
         cf.request = bytes;
         cf.dbname = c->db;
         cf.timeout = ENGINE_RPC_TIMEOUT;
-        cf.handler = ngx_http_milvus_cdc_engine_ddl_done;
+        cf.handler = ngx_http_milvus_cdc_engine_drop_done;
         cf.data = e;
+        e->drop_coll = c;
 
         e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf,
                                                           e->log);
@@ -2630,7 +2638,7 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
         return NGX_AGAIN;
     }
 
-    /* the drop call has completed */
+    /* the drop call has completed, and went through */
 
     c->drop_rpc = 0;
 
@@ -2655,6 +2663,93 @@ ngx_http_milvus_cdc_engine_drop(ngx_http_milvus_cdc_engine_t *e,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The target's answer to a drop's ReleasePartitions, DropPartition or
+ * DropCollection: a transport failure is retried (the same step again); a
+ * refusal pauses the task with the target's message, except "not found"
+ * (a drop read again after a restart: done already).
+ */
+
+static void
+ngx_http_milvus_cdc_engine_drop_done(ngx_http_milvus_cdc_grpc_result_t *res,
+    void *data)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    ngx_int_t                         rc;
+    ngx_str_t                         call, part;
+    ngx_http_milvus_cdc_coll_t       *c;
+    ngx_http_milvus_cdc_msg_reply_t   r;
+
+    e->ddl_call = NULL;
+    c = e->drop_coll;
+    e->drop_coll = NULL;
+
+    if (c == NULL || e->state == ENGINE_FAILED) {
+        return;
+    }
+
+    if (c->drop_rpc == 2) {
+        ngx_str_set(&call, "ReleasePartitions");
+
+    } else if (c->dropping) {
+        ngx_str_set(&call, "DropPartition");
+
+    } else {
+        ngx_str_set(&call, "DropCollection");
+    }
+
+    if (res->status != 0) {
+        ngx_http_milvus_cdc_engine_trouble(e, &call, &c->name, res);
+
+        /* the same step again, later: release again, or drop again */
+        c->drop_rpc = (c->drop_rpc == 3 && c->dropping) ? 2 : 0;
+        c->drop_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return;
+    }
+
+    ngx_http_milvus_cdc_engine_recovered(e);
+
+    /* each of the three answers a common.Status */
+
+    rc = ngx_http_milvus_cdc_msg_reply(NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_DATABASE,
+                                       &res->reply, &r, e->log);
+
+    ngx_str_null(&part);
+
+    if (c->dropping) {
+        part = c->dropping->name;
+    }
+
+    if (rc == NGX_DECLINED
+        && (r.reason.len == 0
+            || (ngx_strlcasestrn(r.reason.data, r.reason.data + r.reason.len,
+                                 (u_char *) "not found",
+                                 sizeof("not found") - 2)
+                == NULL
+                && ngx_strlcasestrn(r.reason.data,
+                                    r.reason.data + r.reason.len,
+                                    (u_char *) "not exist",
+                                    sizeof("not exist") - 2)
+                   == NULL)))
+    {
+        ngx_http_milvus_cdc_engine_fail(e, "%V of %V.%V%s%V refused by the "
+                                        "target: %V (error code %i)", &call,
+                                        &c->db, &c->name,
+                                        part.len ? " partition " : "", &part,
+                                        r.reason.len ? &r.reason : &call,
+                                        r.error_code ? r.error_code
+                                                     : r.code);
+
+    } else if (rc == NGX_ERROR) {
+        ngx_http_milvus_cdc_engine_fail(e, "undecodable reply of %V of "
+                                        "%V.%V", &call, &c->db, &c->name);
+    }
+
+    ngx_http_milvus_cdc_msg_reply_free(&r);
 }
 
 
