@@ -263,7 +263,8 @@ ngx_http_milvus_cdc_helper_leases(ngx_http_milvus_cdc_main_conf_t *mcf,
     ngx_array_t *tasks, ngx_log_t *log)
 {
     uint64_t                      now;
-    ngx_int_t                     rc;
+    ngx_int_t                     rc, prev;
+    ngx_str_t                     reason;
     ngx_pid_t                     holder;
     ngx_uint_t                    i, j;
     ngx_http_milvus_cdc_task_t   *task;
@@ -346,6 +347,26 @@ ngx_http_milvus_cdc_helper_leases(ngx_http_milvus_cdc_main_conf_t *mcf,
 
                 o->engine = ngx_http_milvus_cdc_engine_create(&task[j], mcf,
                                         &ngx_http_milvus_cdc_helper_store, log);
+
+                if (o->engine == NULL) {
+                    /* never Running without an engine: paused, said why */
+
+                    ngx_str_set(&reason, "the helper process could not "
+                                "start the task's engine (out of memory)");
+
+                    ngx_log_error(NGX_LOG_ERR, log, 0,
+                                  "milvus_cdc: task %V: paused: %V",
+                                  &o->task_id, &reason);
+
+                    (void) ngx_http_milvus_cdc_store_set_state(
+                                        &ngx_http_milvus_cdc_helper_store,
+                                        &o->task_id,
+                                        1 << NGX_HTTP_MILVUS_CDC_RUNNING,
+                                        NGX_HTTP_MILVUS_CDC_PAUSED, &reason,
+                                        &prev);
+                    o->why = "failed";
+                    continue;
+                }
 
                 ngx_log_error(NGX_LOG_NOTICE, log, 0,
                               "milvus_cdc: task %V: started in process %P",
