@@ -104,7 +104,7 @@ create("tgt")
 
 
 
-=== TEST 6: (the task stays Running and says why while the target is down; the target converges)
+=== TEST 6: (the task stays Running and says why while the target is down)
 --- init
 our $TODO;
 fault_stream(name => 'target-stop-30s', collection => 'tgtdown',
@@ -196,7 +196,7 @@ qr/"state":"Running"/
 
 
 
-=== TEST 11: the source Milvus stopped and started again during the stream: a task
+=== TEST 11: the source Milvus stopped and started again during the stream: task
 --- init
 reset_bench();
 --- http_config eval

@@ -132,10 +132,16 @@ def same(a, b):
     return a == b
 
 
+# every query is bounded (--query-timeout): a side that cannot serve the consistency asked
+# (a target whose replicated time ticks stopped, with Bounded) is a difference, not a hang
+QUERY_TIMEOUT = 60
+
+
 def fetch_rows(coll, info, consistency, batch):
     pk = next(f["name"] for f in info["fields"] if f["is_primary"])
     types = {f["name"]: f["type"] for f in info["fields"]}
-    it = coll.query_iterator(batch_size=batch, output_fields=["*"], consistency_level=consistency)
+    it = coll.query_iterator(batch_size=batch, output_fields=["*"], consistency_level=consistency,
+                             timeout=QUERY_TIMEOUT)
     rows = {}
     try:
         while True:
@@ -150,7 +156,8 @@ def fetch_rows(coll, info, consistency, batch):
 
 
 def count_rows(coll, consistency):
-    res = coll.query(expr="", output_fields=["count(*)"], consistency_level=consistency)
+    res = coll.query(expr="", output_fields=["count(*)"], consistency_level=consistency,
+                     timeout=QUERY_TIMEOUT)
     return res[0]["count(*)"]
 
 
@@ -366,8 +373,11 @@ def main(argv=None):
                     help="load collections loaded on neither side to compare their content")
     ap.add_argument("--batch", type=int, default=2000, help="query iterator batch size")
     ap.add_argument("--max-row-diffs", type=int, default=20)
+    ap.add_argument("--query-timeout", type=float, default=60,
+                    help="seconds one query may take (then: a difference)")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
+    globals()["QUERY_TIMEOUT"] = args.query_timeout
     try:
         ua, ub = resolve_uri(args.a), resolve_uri(args.b)
     except SystemExit as e:
@@ -407,8 +417,8 @@ def main(argv=None):
         for line in rep.lines:
             print("  " + line)
         return 1
-    print("EQUAL: A=%s and B=%s (after %d attempt(s); the equal one began at +%.1f s)"
-          % (ua, ub, attempt, t_attempt - t_start))
+    print("EQUAL: A=%s and B=%s (after %d attempt(s); the equal one began at +%.1f s,"
+          " epoch %.3f)" % (ua, ub, attempt, t_attempt - t_start, t_attempt))
     return 0
 
 

@@ -549,7 +549,8 @@ def cmd_stream_mix(a, uri):
         time.sleep(max(0.0, 0.1 - (time.time() - t0)))
     stats.update({"collection": a.collection, "next_pk": n, "expected_rows": len(live),
                   "retries": rt.retries, "seconds_retrying": round(rt.outage, 1),
-                  "seconds": round(time.time() - t_start, 1)})
+                  "seconds": round(time.time() - t_start, 1),
+                  "ended_epoch": round(time.time(), 3)})
     print(json.dumps(stats))
 
 

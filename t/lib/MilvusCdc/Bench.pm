@@ -49,7 +49,8 @@ sub bench_python () {
 sub run_tool ($@) {
     my ($tool, @args) = @_;
     my $out = qx{@{[bench_python()]} $Root/t/tools/$tool @args 2>&1};
-    return ($? >> 8, $out);
+    # a tool killed by a signal failed too (128 + the signal, as a shell says)
+    return ($? & 127 ? 128 + ($? & 127) : $? >> 8, $out);
 }
 
 # workload.py --uri source <args>: the exit code (0 = done)
@@ -180,7 +181,7 @@ sub stream_start ($$@) {
 }
 
 # waits for the stream's end: its JSON summary (expected_rows: the keys that
-# are live, ...), plus rc (its exit code) and ended (when it ended)
+# are live, ...), plus rc (its exit code) and ended (when it stopped writing)
 sub stream_wait ($) {
     my ($s) = @_;
     waitpid($s->{pid}, 0);
@@ -190,6 +191,9 @@ sub stream_wait ($) {
         my $sum = eval { JSON::PP::decode_json($json) };
         %res = (%$sum, %res) if $sum;
     }
+    # the writer's stop: when it printed its summary (it may have ended long
+    # before this wait)
+    $res{ended} = $res{ended_epoch} if $res{ended_epoch};
     if ($res{rc} || !defined $res{expected_rows}) {
         $res{rc} ||= -1;
         if (open(my $fh, '<', $s->{log})) {

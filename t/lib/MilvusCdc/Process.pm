@@ -91,8 +91,8 @@ sub child_pids ($) {
     for my $pid (grep { /^\d+$/ } readdir $dh) {
         open my $st, '<', "/proc/$pid/stat" or next;
         my $stat = <$st>;
-        push @pids, $pid
-            if $stat && $stat =~ /\)\s+(\S)\s+(\d+)/ && $2 == $ppid && $1 ne 'Z';
+        next unless $stat && $stat =~ /\)\s+(\S)\s+(\d+)/;
+        push @pids, $pid if $2 == $ppid && $1 ne 'Z';
     }
     return @pids;
 }
