@@ -6,6 +6,9 @@ difference, 2 on usage/connection errors.
   diff.py source target --wait 120               poll until equal or 120 s passed
   diff.py source source --db-a d1 --db-b d2      database d1 of A against database d2 of B
   diff.py A B --db default --collection c1       only these (repeatable options)
+  diff.py A B --collection c1 --wait 120 --counts-first
+                                                 first poll count(*) until equal (cheap), then
+                                                 compare everything (convergence timings)
 
 A and B: `source` / `target` (addresses from work/bench/env) or http://host:port.
 
@@ -129,10 +132,16 @@ def same(a, b):
     return a == b
 
 
+# every query is bounded (--query-timeout): a side that cannot serve the consistency asked
+# (a target whose replicated time ticks stopped, with Bounded) is a difference, not a hang
+QUERY_TIMEOUT = 60
+
+
 def fetch_rows(coll, info, consistency, batch):
     pk = next(f["name"] for f in info["fields"] if f["is_primary"])
     types = {f["name"]: f["type"] for f in info["fields"]}
-    it = coll.query_iterator(batch_size=batch, output_fields=["*"], consistency_level=consistency)
+    it = coll.query_iterator(batch_size=batch, output_fields=["*"], consistency_level=consistency,
+                             timeout=QUERY_TIMEOUT)
     rows = {}
     try:
         while True:
@@ -147,7 +156,8 @@ def fetch_rows(coll, info, consistency, batch):
 
 
 def count_rows(coll, consistency):
-    res = coll.query(expr="", output_fields=["count(*)"], consistency_level=consistency)
+    res = coll.query(expr="", output_fields=["count(*)"], consistency_level=consistency,
+                     timeout=QUERY_TIMEOUT)
     return res[0]["count(*)"]
 
 
@@ -311,6 +321,37 @@ def compare(args, ua, ub):
     return rep
 
 
+def counts_equal(args, ua, ub, deadline):
+    """--counts-first: poll count(*) of the --collection's (Eventually on both sides, every
+    0.5 s) until equal on both sides or the deadline; returns the seconds it took or None."""
+    t0 = time.time()
+    dbname = (args.db or ["default"])[0]
+    last = None
+    while True:
+        try:
+            conn("A", ua, dbname)
+            conn("B", ub, dbname)
+            while True:
+                counts = [(count_rows(Collection(c, using="A"), "Eventually"),
+                           count_rows(Collection(c, using="B"), "Eventually"))
+                          for c in args.collection]
+                if counts != last and not args.quiet:
+                    print("diff: counts (A, B) %s at +%.1f s" % (counts, time.time() - t0),
+                          file=sys.stderr)
+                last = counts
+                if all(x == y for x, y in counts):
+                    return time.time() - t0
+                if time.time() >= deadline:
+                    return None
+                time.sleep(0.5)
+        except Exception as e:  # not there yet, not loaded yet, ...
+            if time.time() >= deadline:
+                return None
+            if not args.quiet:
+                print("diff: counts: %s" % str(e).splitlines()[0][:200], file=sys.stderr)
+            time.sleep(1)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("a", help="source | target | http://host:port")
@@ -321,6 +362,9 @@ def main(argv=None):
     ap.add_argument("--collection", action="append", help="only this collection (repeatable)")
     ap.add_argument("--wait", type=float, default=0, help="poll until equal or SECONDS passed")
     ap.add_argument("--interval", type=float, default=3, help="seconds between polls")
+    ap.add_argument("--counts-first", action="store_true",
+                    help="with --wait and --collection: poll count(*) every 0.5 s until equal "
+                         "before the first full comparison")
     ap.add_argument("--consistency", default="Bounded",
                     choices=["Strong", "Bounded", "Session", "Eventually"])
     ap.add_argument("--no-rows", action="store_true", help="compare counts but not row content")
@@ -329,17 +373,29 @@ def main(argv=None):
                     help="load collections loaded on neither side to compare their content")
     ap.add_argument("--batch", type=int, default=2000, help="query iterator batch size")
     ap.add_argument("--max-row-diffs", type=int, default=20)
+    ap.add_argument("--query-timeout", type=float, default=60,
+                    help="seconds one query may take (then: a difference)")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
+    globals()["QUERY_TIMEOUT"] = args.query_timeout
     try:
         ua, ub = resolve_uri(args.a), resolve_uri(args.b)
     except SystemExit as e:
         print(e, file=sys.stderr)
         return 2
-    deadline = time.time() + args.wait
+    t_start = time.time()
+    deadline = t_start + args.wait
+    if args.counts_first:
+        if not args.collection:
+            print("diff: --counts-first needs --collection", file=sys.stderr)
+            return 2
+        took = counts_equal(args, ua, ub, deadline)
+        if took is not None and not args.quiet:
+            print("diff: counts equal after %.1f s" % took, file=sys.stderr)
     attempt = 0
     while True:
         attempt += 1
+        t_attempt = time.time()
         try:
             rep = compare(args, ua, ub)
         except Exception as e:
@@ -361,7 +417,8 @@ def main(argv=None):
         for line in rep.lines:
             print("  " + line)
         return 1
-    print("EQUAL: A=%s and B=%s (after %d attempt(s))" % (ua, ub, attempt))
+    print("EQUAL: A=%s and B=%s (after %d attempt(s); the equal one began at +%.1f s,"
+          " epoch %.3f)" % (ua, ub, attempt, t_attempt - t_start, t_attempt))
     return 0
 
 

@@ -11,6 +11,11 @@ function of (seed, collection kind, primary key, version) only, not of batch siz
   workload.py --uri source delete --collection c1 (--pks 1,2,3 | --expr 'i32 < 0')
   workload.py --uri source stream --collection c1 --seconds 30 [--rate 200] [--delete-ratio 0.2]
                                                       [--upsert]  (new rows upserted)
+  workload.py --uri source stream --mix --collection c1 --seconds 40 [--rate 500]
+              [--every 10 --upserts 20 --deletes 10 --retry-seconds 180]
+              batches of rate/10 new rows every 0.1 s; every 10th batch also an upsert of 20
+              earlier live keys (a new version) and a delete of 10; failed calls are retried
+              (backoff, reconnect): the stream survives a source restart
   workload.py --uri source create|index|load|release|flush|drop --collection c1 [--db d]
   workload.py --uri source drop-all                  drop every database/collection of --prefix
 
@@ -401,6 +406,8 @@ def cmd_delete(a, uri):
 def cmd_stream(a, uri):
     """Continuous inserts, or upserts of new keys with --upsert (and deletes of
     earlier rows), for --seconds."""
+    if a.mix:
+        return cmd_stream_mix(a, uri)
     c = open_coll(a, uri, a.kind)
     kind = kind_of(c)
     r = random.Random("%s:stream" % a.seed)
@@ -424,6 +431,127 @@ def cmd_stream(a, uri):
         time.sleep(max(0.0, 0.1 - (time.time() - t0)))
     print(json.dumps({"collection": c.name, "inserted": ins, "deleted": dels, "next_pk": n,
                       "expected_rows_added": ins - dels}))
+
+
+class Retrier:
+    """Calls that survive an unavailable source: retried with a growing delay, after a
+    reconnect, for at most `budget` seconds per call."""
+
+    def __init__(self, uri, dbname, budget):
+        self.uri, self.dbname, self.budget = uri, dbname, budget
+        self.retries = 0
+        self.outage = 0.0     # seconds spent retrying
+
+    def reconnect(self):
+        try:
+            connections.disconnect(ALIAS)
+        except Exception:
+            pass
+        try:
+            connections.connect(ALIAS, uri=self.uri, db_name=self.dbname or "default", timeout=5)
+        except Exception as e:
+            log("reconnect failed: %s" % str(e).splitlines()[0][:200])
+
+    def call(self, what, first, again=None):
+        """first(); after a failure, again() (default: first) until one succeeds."""
+        t0 = time.time()
+        delay = 0.2
+        fn = first
+        failed = False
+        while True:
+            try:
+                res = fn()
+                if failed:
+                    self.outage += time.time() - t0
+                return res
+            except Exception as e:
+                if time.time() - t0 > self.budget:
+                    raise
+                failed = True
+                self.retries += 1
+                log("%s failed (%s); retrying in %.1f s"
+                    % (what, str(e).splitlines()[0][:200], delay))
+                time.sleep(delay)
+                delay = min(delay * 2, 3.0)
+                fn = again or first
+                self.reconnect()
+
+
+def cmd_stream_mix(a, uri):
+    """The fault matrix's stream: inserts, upserts of earlier keys, deletes.
+
+    Every tick (0.1 s) inserts rate/10 new keys; every --every-th tick also upserts
+    --upserts earlier live keys with a new version and deletes --deletes earlier live keys.
+    A call that fails is retried; an insert whose outcome is unknown is retried as an upsert
+    of the same rows, so that the rows are there once either way.  Prints a JSON summary
+    with the number of live keys (the expected count(*))."""
+    c = open_coll(a, uri, a.kind)   # (the object fetches its connection at each call)
+    kind = kind_of(c)
+    if kind == "auto":
+        raise SystemExit("stream --mix needs a collection with explicit primary keys")
+    pkf = "id" if kind == "rich_int" else "pk"
+    rt = Retrier(uri, a.db, a.retry_seconds)
+    r = random.Random("%s:stream-mix" % a.seed)
+    batch = max(1, a.rate // 10)
+    live, where, version = [], {}, {}
+
+    def add(pk):
+        where[pk] = len(live)
+        live.append(pk)
+
+    def remove(pk):
+        i = where.pop(pk)
+        last = live.pop()
+        if i < len(live):
+            live[i] = last
+            where[last] = i
+
+    n = a.start_pk
+    stats = {"batches": 0, "inserted": 0, "upserted": 0, "deleted": 0,
+             "inserts_retried_as_upserts": 0}
+    t_start = time.time()
+    t_end = t_start + a.seconds
+    while time.time() < t_end:
+        t0 = time.time()
+        keys = list(range(n, n + batch))
+        rows = [make_row(kind, a.seed, k, a.dim, a.version) for k in keys]
+        retried = []
+
+        def upsert_instead():
+            if not retried:
+                retried.append(1)
+                stats["inserts_retried_as_upserts"] += 1
+            return c.upsert(rows, timeout=10)
+        rt.call("insert of %d..%d" % (keys[0], keys[-1]),
+                lambda: c.insert(rows, timeout=10), upsert_instead)
+        for k in keys:
+            add(pk_value(kind, k))
+            version[pk_value(kind, k)] = a.version
+        n += batch
+        stats["inserted"] += batch
+        stats["batches"] += 1
+        if stats["batches"] % a.every == 0 and len(live) > a.upserts + a.deletes:
+            ups = r.sample(live, a.upserts)
+            up_rows = []
+            for pk in ups:
+                version[pk] += 1
+                num = int(pk[1:]) if kind == "rich_str" else pk
+                up_rows.append(make_row(kind, a.seed, num, a.dim, version[pk]))
+            rt.call("upsert of %d keys" % len(up_rows),
+                    lambda: c.upsert(up_rows, timeout=10))
+            stats["upserted"] += len(up_rows)
+            dels = r.sample(live, a.deletes)
+            expr = "%s in %s" % (pkf, json.dumps(dels))
+            rt.call("delete of %d keys" % len(dels), lambda: c.delete(expr, timeout=10))
+            for pk in dels:
+                remove(pk)
+            stats["deleted"] += len(dels)
+        time.sleep(max(0.0, 0.1 - (time.time() - t0)))
+    stats.update({"collection": a.collection, "next_pk": n, "expected_rows": len(live),
+                  "retries": rt.retries, "seconds_retrying": round(rt.outage, 1),
+                  "seconds": round(time.time() - t_start, 1),
+                  "ended_epoch": round(time.time(), 3)})
+    print(json.dumps(stats))
 
 
 def cmd_simple(a, uri):
@@ -495,6 +623,14 @@ def main(argv=None):
         p.add_argument("--delete-ratio", type=float, default=0.2)
         p.add_argument("--upsert", action="store_true",
                        help="stream: upsert the new rows instead of inserting them")
+        p.add_argument("--mix", action="store_true",
+                       help="stream: inserts, and every --every batches upserts and deletes of "
+                            "earlier keys; survives an unavailable source")
+        p.add_argument("--every", type=int, default=10, help="stream --mix: batches per upsert")
+        p.add_argument("--upserts", type=int, default=20, help="stream --mix: keys per upsert")
+        p.add_argument("--deletes", type=int, default=10, help="stream --mix: keys per delete")
+        p.add_argument("--retry-seconds", type=float, default=180,
+                       help="stream --mix: how long one call is retried")
     a = ap.parse_args(argv)
     if getattr(a, "rows_sub", None) is not None:
         a.rows = a.rows_sub

@@ -12,9 +12,13 @@ use Cwd qw(abs_path);
 use File::Basename qw(basename dirname);
 use File::Copy qw(copy);
 use File::Path qw(make_path);
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(time);
 
 our @EXPORT = qw(workload diff_bench reset_bench target_count
-                 source_count bench_python trim_source_log source_conf);
+                 source_count bench_python trim_source_log source_conf
+                 bench_stop bench_start stream_start stream_wait);
 
 our $Root = abs_path(dirname(__FILE__) . '/../../..');
 
@@ -45,7 +49,8 @@ sub bench_python () {
 sub run_tool ($@) {
     my ($tool, @args) = @_;
     my $out = qx{@{[bench_python()]} $Root/t/tools/$tool @args 2>&1};
-    return ($? >> 8, $out);
+    # a tool killed by a signal failed too (128 + the signal, as a shell says)
+    return ($? & 127 ? 128 + ($? & 127) : $? >> 8, $out);
 }
 
 # workload.py --uri source <args>: the exit code (0 = done)
@@ -141,6 +146,63 @@ sub trim_source_log () {
     close $fh;
     die "KafkaDeleteRecords failed: $out\n" if $?;
     return scalar grep { /^\S+ \d+$/ } split /\n/, $out;
+}
+
+# t/bench/env.sh stop|start PART (etcd, kafka, source, target): one part of
+# the bench stopped, or started again on its data; true when it worked.
+# env.sh needs the BENCH_* variables the bench was brought up with.
+sub bench_part ($$) {
+    my ($cmd, $part) = @_;
+    my $out = qx{bash $Root/t/bench/env.sh $cmd $part 2>&1};
+    return 1 if $? == 0;
+    Test::More::diag("env.sh $cmd $part: $out");
+    return 0;
+}
+
+sub bench_stop ($)  { bench_part('stop', shift) }
+sub bench_start ($) { bench_part('start', shift) }
+
+# workload.py stream --mix in the background: stream_start($collection,
+# $seconds, @more_args) returns a handle for stream_wait()
+sub stream_start ($$@) {
+    my ($coll, $seconds, @args) = @_;
+    my $base = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/stream-$coll";
+    my @cmd = (bench_python(), "$Root/t/tools/workload.py", '--uri', 'source',
+               'stream', '--mix', '--collection', $coll,
+               '--seconds', $seconds, @args);
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        open(STDOUT, '>', "$base.json") or POSIX::_exit(1);
+        open(STDERR, '>', "$base.log") or POSIX::_exit(1);
+        exec(@cmd) or POSIX::_exit(1);
+    }
+    return { pid => $pid, out => "$base.json", log => "$base.log",
+             started => time };
+}
+
+# waits for the stream's end: its JSON summary (expected_rows: the keys that
+# are live, ...), plus rc (its exit code) and ended (when it stopped writing)
+sub stream_wait ($) {
+    my ($s) = @_;
+    waitpid($s->{pid}, 0);
+    my %res = (rc => $? >> 8, ended => time);
+    if (open(my $fh, '<', $s->{out})) {
+        my $json = do { local $/; <$fh> } // '';
+        my $sum = eval { JSON::PP::decode_json($json) };
+        %res = (%$sum, %res) if $sum;
+    }
+    # the writer's stop: when it printed its summary (it may have ended long
+    # before this wait)
+    $res{ended} = $res{ended_epoch} if $res{ended_epoch};
+    if ($res{rc} || !defined $res{expected_rows}) {
+        $res{rc} ||= -1;
+        if (open(my $fh, '<', $s->{log})) {
+            my @lines = <$fh>;
+            splice(@lines, 0, @lines - 20) if @lines > 20;
+            Test::More::diag("the stream failed:\n", @lines);
+        }
+    }
+    return \%res;
 }
 
 sub target_count ($) { count_rows($ENV{TEST_NGINX_TARGET_URI}, shift) }
