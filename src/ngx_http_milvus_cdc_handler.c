@@ -1147,7 +1147,9 @@ ngx_http_milvus_cdc_error(ngx_http_request_t *r, ngx_int_t code,
     p = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
     va_end(args);
 
-    p = msg + ngx_http_milvus_cdc_json_utf8_len(msg, p - msg);
+    /* a message names what the client sent: only as UTF-8 */
+
+    (void) ngx_http_milvus_cdc_json_utf8_fix(msg, p - msg);
 
     g = ngx_http_milvus_cdc_json_gen();
     if (g == NULL) {
@@ -1186,6 +1188,14 @@ ngx_http_milvus_cdc_send(ngx_http_request_t *r, ngx_int_t code,
     ngx_http_milvus_cdc_loc_conf_t  *mlcf;
 
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_milvus_cdc_module);
+
+    /* never an answer that is not UTF-8, whatever the store holds */
+
+    if (ngx_http_milvus_cdc_json_utf8_fix(body->data, body->len)) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "milvus_cdc: an answer held bytes that are not UTF-8, "
+                      "replaced by \"?\"");
+    }
 
     r->headers_out.status = mlcf->http_status ? (ngx_uint_t) code : NGX_HTTP_OK;
     r->headers_out.content_length_n = body->len;

@@ -1310,7 +1310,11 @@ ngx_http_milvus_cdc_task_fail(ngx_http_milvus_cdc_parse_t *ps,
     p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
     va_end(args);
 
-    ps->err->len = ngx_http_milvus_cdc_json_utf8_len(buf, p - buf);
+    /* a message names what the client sent: only as UTF-8 */
+
+    (void) ngx_http_milvus_cdc_json_utf8_fix(buf, p - buf);
+
+    ps->err->len = p - buf;
     ps->err->data = ngx_pnalloc(ps->pool, ps->err->len);
     if (ps->err->data == NULL) {
         return NGX_ERROR;
