@@ -29,8 +29,9 @@
  * JSON, a string or key that is not strict UTF-8 (RFC 3629: no surrogates,
  * escaped or encoded, no overlong forms) or holds a NUL ("<path>: not valid
  * UTF-8", e.g. "request_data.task_id: …"), an object with a duplicate key
- * or more than NGX_HTTP_MILVUS_CDC_JSON_KEYS members.  On NGX_OK "*root" is the tree,
- * freed when "pool" is destroyed.  NGX_ERROR on allocation failure.
+ * or more than NGX_HTTP_MILVUS_CDC_JSON_KEYS members.  On NGX_OK "*root"
+ * is the tree, freed when "pool" is destroyed.  NGX_ERROR on allocation
+ * failure.
  */
 ngx_int_t ngx_http_milvus_cdc_json_parse(ngx_pool_t *pool, u_char *buf,
     size_t len, yajl_val *root, ngx_str_t *err);
