@@ -214,7 +214,11 @@ ngx_http_milvus_cdc_grpc_channel_create(
                              conf->target.len);
     *server_name++ = '\0';
 
-    ngx_memcpy(server_name, conf->server_name.data, conf->server_name.len);
+    if (conf->server_name.len) {
+        ngx_memcpy(server_name, conf->server_name.data,
+                   conf->server_name.len);
+    }
+
     server_name[conf->server_name.len] = '\0';
 
     if (conf->token.len) {
