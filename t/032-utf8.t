@@ -132,3 +132,31 @@ POST /cdc
 "POST /cdc\n" . qq({"request_type": "list", "request_data": {"\x7f\xdf\xbf\xef\xbf\xbd\xf4\x8f\xbf\xbf": 1}})
 --- response_body eval
 qq({"code":400,"message":"request_data: unknown field \\"\x7f\xdf\xbf\xef\xbf\xbd\xf4\x8f\xbf\xbf\\""}\n)
+
+
+
+=== TEST 12: a row stored before these checks: listed with "?" for what is not UTF-8
+A task written by an older build with ED A0 80 in dial_config.server_name:
+the answer replaces the three bytes, and says so in the log.
+--- init
+my $db = Test::Nginx::Util::server_root() . "/cdc_temp/tasks.db";
+for (1 .. 50) { last if -s $db; select undef, undef, undef, 0.1 }
+my $cp = unpack 'H*', qq({"uri":"http://h:1","connect_timeout":5,)
+                      . qq("dial_config":{"server_name":"a\xed\xa0\x80"}});
+my $sql = "INSERT INTO tasks VALUES('old', 'http://h:1', 'h:1', 0, '', '{}', "
+        . "CAST(X'$cp' AS TEXT), '{\"collection_infos\":[{\"name\":\"*\"}]}', "
+        . "'*.*\n', 5000, 2, '', 0, 0);";
+system('sqlite3', '-cmd', '.timeout 2000', $db, $sql) == 0
+    or die "sqlite3: $?\n";
+--- request eval
+[cdc('list'), cdc('get', '{"task_id":"old"}')]
+--- response_body eval
+my $t = '{"task_id":"old","milvus_connect_param":{"uri":"http://h:1",'
+      . '"connect_timeout":5,"dial_config":{"server_name":"a???"}},'
+      . '"collection_infos":[{"name":"*"}],"state":"Paused"}';
+[tasks($t), qq({"code":200,"data":{"Task":$t,"task":$t}}\n)]
+--- error_log
+an answer held bytes that are not UTF-8, replaced by "?"
+--- no_error_log
+[alert]
+[crit]
