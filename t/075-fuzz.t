@@ -73,6 +73,7 @@ sub nested ($) {
 }
 
 # a value of any type
+sub any_value ();
 sub any_value () {
     my $r = rand;
     return str(text()) if $r < 0.3;
