@@ -13,7 +13,13 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NGX_SRC=/usr/share/nginx/src
-BUILD=${CDC_BUILD_DIR:-$ROOT/build}
+# CDC_SANITIZE=address: the module's own code with AddressSanitizer and
+# UBSan, built in build/asan/ (see sanitize())
+if [ -n "${CDC_SANITIZE:-}" ]; then
+    BUILD=${CDC_BUILD_DIR:-$ROOT/build/asan}
+else
+    BUILD=${CDC_BUILD_DIR:-$ROOT/build}
+fi
 MODULE=$BUILD/ngx_http_milvus_cdc_module.so
 RUN=$ROOT/work/run
 NGINX=/usr/sbin/nginx
@@ -46,13 +52,44 @@ deps() {
         >/dev/null
 }
 
+# CDC_SANITIZE=address: compiler and linker flags of the module (nginx
+# itself stays Debian's binary) and $BUILD/nginx-asan, a wrapper that runs
+# /usr/sbin/nginx with libasan preloaded, reports in $BUILD/asan.log.* and
+# a worker aborted (signal 6, "[alert] ... exited on signal") on the first
+# error: TEST_NGINX_BINARY=$BUILD/nginx-asan
+SAN_CC_OPT=""
+SAN_LD_OPT=""
+sanitize() {
+    [ -n "${CDC_SANITIZE:-}" ] || return 0
+    [ "$CDC_SANITIZE" = address ] \
+        || { say "CDC_SANITIZE: only \"address\" is supported"; exit 2; }
+    local asan
+    asan=$(gcc -print-file-name=libasan.so)
+    [ -f "$asan" ] || { say "libasan.so not found (gcc)"; exit 1; }
+    SAN_CC_OPT="-fsanitize=address,undefined -fno-omit-frame-pointer"
+    SAN_CC_OPT="$SAN_CC_OPT -fno-sanitize-recover=undefined"
+    SAN_LD_OPT="-fsanitize=address,undefined"
+    mkdir -p "$BUILD"
+    cat > "$BUILD/nginx-asan" <<WRAP
+#!/bin/sh
+# $NGINX with the module built by CDC_SANITIZE=address ./build.sh
+export LD_PRELOAD="$asan\${LD_PRELOAD:+:\$LD_PRELOAD}"
+export ASAN_OPTIONS="\${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:log_path=$BUILD/asan.log}"
+export UBSAN_OPTIONS="\${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$BUILD/asan.log}"
+exec $NGINX "\$@"
+WRAP
+    chmod +x "$BUILD/nginx-asan"
+}
+
 build() {
+    sanitize
     mkdir -p "$ROOT/proto/gen" "$BUILD"
     rm -f "$ROOT"/proto/gen/*.pb-c.[ch]
     protoc-c --c_out="$ROOT/proto/gen" -I"$ROOT/proto" "$ROOT"/proto/*.proto
     # configure again when config or the set of sources changed
     local sources
-    sources=$(cd "$ROOT" && ls config src/*.c proto/*.proto | md5sum)
+    sources=$(cd "$ROOT" && { ls config src/*.c proto/*.proto;
+                              echo "${CDC_SANITIZE:-}"; } | md5sum)
     if [ ! -f "$BUILD/nginx/Makefile" ] || [ "$ROOT/config" -nt "$BUILD/nginx/Makefile" ] \
         || [ "$(cat "$BUILD/sources" 2>/dev/null)" != "$sources" ]
     then
@@ -60,8 +97,8 @@ build() {
         # binary (--with-compat), as dh_nginx builds libnginx-mod-*
         # shellcheck disable=SC1091
         . "$NGX_SRC/conf_flags"
-        (cd "$NGX_SRC" && ./configure --with-cc-opt="-g -O2 -fPIC" \
-            --with-ld-opt="-fPIC" "${NGX_CONF_FLAGS[@]}" \
+        (cd "$NGX_SRC" && ./configure --with-cc-opt="-g -O2 -fPIC $SAN_CC_OPT" \
+            --with-ld-opt="-fPIC $SAN_LD_OPT" "${NGX_CONF_FLAGS[@]}" \
             --add-dynamic-module="$ROOT" --builddir="$BUILD/nginx") \
             > "$BUILD/configure.log" 2>&1 \
             || { tail -20 "$BUILD/configure.log"; exit 1; }
@@ -73,7 +110,9 @@ build() {
     mv -f "$MODULE.new" "$MODULE"
     # the packaged nginx must load it
     printf 'load_module %s;\nevents {}\n' "$MODULE" > "$BUILD/load-test.conf"
-    "$NGINX" -q -t -p "$BUILD/" -c "$BUILD/load-test.conf" \
+    local nginx=$NGINX
+    [ -z "${CDC_SANITIZE:-}" ] || nginx=$BUILD/nginx-asan
+    "$nginx" -q -t -p "$BUILD/" -c "$BUILD/load-test.conf" \
         -g "error_log /dev/null; pid /dev/null;"
     say "built $MODULE"
 }

@@ -24,11 +24,14 @@
 /*
  * Parses a request body with yajl's tree parser.  Refuses, with NGX_DECLINED
  * and a one-line message in "err" (allocated from "pool"): an empty body,
- * NUL bytes, nesting deeper than NGX_HTTP_MILVUS_CDC_JSON_DEPTH (checked
- * before parsing, so the parser never recurses deeply), invalid JSON or
- * UTF-8, an object with a duplicate key or more than
- * NGX_HTTP_MILVUS_CDC_JSON_KEYS members.  On NGX_OK "*root" is the tree,
- * freed when "pool" is destroyed.  NGX_ERROR on allocation failure.
+ * NUL bytes, comments, nesting deeper than NGX_HTTP_MILVUS_CDC_JSON_DEPTH
+ * (checked by a streaming parse first, so nothing recurses deeper), invalid
+ * JSON, a string or key that is not strict UTF-8 (RFC 3629: no surrogates,
+ * escaped or encoded, no overlong forms) or holds a NUL ("<path>: not valid
+ * UTF-8", e.g. "request_data.task_id: …"), an object with a duplicate key
+ * or more than NGX_HTTP_MILVUS_CDC_JSON_KEYS members.  On NGX_OK "*root"
+ * is the tree, freed when "pool" is destroyed.  NGX_ERROR on allocation
+ * failure.
  */
 ngx_int_t ngx_http_milvus_cdc_json_parse(ngx_pool_t *pool, u_char *buf,
     size_t len, yajl_val *root, ngx_str_t *err);
@@ -62,10 +65,15 @@ ngx_int_t ngx_http_milvus_cdc_json_raw(yajl_gen g, ngx_str_t *json);
 
 /*
  * The length of the longest prefix of p[0..len) that is whole, valid
- * UTF-8: a message cut by a fixed-size buffer in the middle of a
- * character ends before it.
+ * UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
  */
 size_t ngx_http_milvus_cdc_json_utf8_len(u_char *p, size_t len);
+
+/*
+ * Replaces, in place, every byte of p[0..len) that is not part of a valid
+ * UTF-8 character (as above) by "?".  Returns how many were replaced.
+ */
+ngx_uint_t ngx_http_milvus_cdc_json_utf8_fix(u_char *p, size_t len);
 
 /*
  * Copies the generator's output into "pool" (NUL-terminated, "nl" adds a

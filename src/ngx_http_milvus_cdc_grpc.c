@@ -214,7 +214,11 @@ ngx_http_milvus_cdc_grpc_channel_create(
                              conf->target.len);
     *server_name++ = '\0';
 
-    ngx_memcpy(server_name, conf->server_name.data, conf->server_name.len);
+    if (conf->server_name.len) {
+        ngx_memcpy(server_name, conf->server_name.data,
+                   conf->server_name.len);
+    }
+
     server_name[conf->server_name.len] = '\0';
 
     if (conf->token.len) {
@@ -741,7 +745,13 @@ ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, const char *what,
 
     ngx_cpystrn(path, name->data, name->len + 1);
 
-    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    /*
+     * the name comes from a request: a FIFO or a device must not block
+     * the process in open() or read(), only a regular file is read
+     */
+
+    fd = ngx_open_file(path, NGX_FILE_RDONLY|NGX_FILE_NONBLOCK|O_NOCTTY,
+                       NGX_FILE_OPEN, 0);
     if (fd == NGX_INVALID_FILE) {
         ngx_http_milvus_cdc_grpc_set_error(err, errlen, ngx_errno,
                                            "cannot open %s", what);
@@ -753,6 +763,12 @@ ngx_http_milvus_cdc_grpc_read_pem(ngx_str_t *name, const char *what,
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         ngx_http_milvus_cdc_grpc_set_error(err, errlen, ngx_errno,
                                            "cannot stat %s", what);
+        goto done;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_http_milvus_cdc_grpc_set_error(err, errlen, 0,
+                                           "%s is not a regular file", what);
         goto done;
     }
 

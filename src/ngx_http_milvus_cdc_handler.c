@@ -23,12 +23,24 @@
 /* how long a worker waits for a locked task store, in milliseconds */
 #define NGX_HTTP_MILVUS_CDC_BUSY_TIMEOUT  100
 
+/*
+ * a pending create is answered at the latest this long after its probe's
+ * own guard timer, in milliseconds
+ */
+#define NGX_HTTP_MILVUS_CDC_DEADLINE      1000
 
+
+/*
+ * An operation answers its request and returns what to finalize it with,
+ * or returns NGX_DONE with "probe" set: the probe's handler answers later,
+ * and the "deadline" timer answers if it does not.
+ */
 typedef struct {
     ngx_http_request_t               *request;
     ngx_http_milvus_cdc_main_conf_t  *mcf;
     ngx_http_milvus_cdc_task_t        task;
     ngx_http_milvus_cdc_probe_t      *probe;
+    ngx_event_t                       deadline;
 } ngx_http_milvus_cdc_ctx_t;
 
 
@@ -53,6 +65,7 @@ static ngx_int_t ngx_http_milvus_cdc_create_store(
     ngx_http_milvus_cdc_ctx_t *ctx, ngx_uint_t insert);
 static ngx_int_t ngx_http_milvus_cdc_probe(ngx_http_milvus_cdc_ctx_t *ctx);
 static void ngx_http_milvus_cdc_probe_cleanup(void *data);
+static void ngx_http_milvus_cdc_deadline_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_milvus_cdc_list(ngx_http_milvus_cdc_ctx_t *ctx,
     yajl_val data);
 static ngx_int_t ngx_http_milvus_cdc_get(ngx_http_milvus_cdc_ctx_t *ctx,
@@ -187,8 +200,17 @@ ngx_http_milvus_cdc_body_handler(ngx_http_request_t *r)
         rc = ngx_http_milvus_cdc_dispatch(ctx, &body);
 
         if (rc == NGX_DONE) {
-            /* the probe of create answers later */
-            return;
+            if (ctx->probe && ctx->deadline.timer_set) {
+                /* the probe of create answers later, or the deadline */
+                return;
+            }
+
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "milvus_cdc: a request was left without answer");
+
+            rc = ngx_http_milvus_cdc_error(r,
+                                           NGX_HTTP_MILVUS_CDC_SERVER_ERROR,
+                                           "internal error: no answer");
         }
 
     } else if (rc == NGX_DECLINED) {
@@ -341,10 +363,9 @@ ngx_http_milvus_cdc_dispatch(ngx_http_milvus_cdc_ctx_t *ctx, ngx_str_t *body)
 static ngx_int_t
 ngx_http_milvus_cdc_create(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data)
 {
-    ngx_int_t                    rc;
-    ngx_str_t                    err;
-    ngx_http_request_t          *r;
-    ngx_http_milvus_cdc_task_t   existing;
+    ngx_int_t            rc;
+    ngx_str_t            err;
+    ngx_http_request_t  *r;
 
     r = ctx->request;
 
@@ -364,29 +385,18 @@ ngx_http_milvus_cdc_create(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data)
                                          "fail to open the task store");
     }
 
-    if (ctx->task.task_id.len) {
-
-        /* a known task_id: the create is a repeat, answered with the id */
-
-        rc = ngx_http_milvus_cdc_store_get(&ngx_http_milvus_cdc_worker_store,
-                                           r->pool, &ctx->task.task_id,
-                                           &existing);
-        if (rc == NGX_ERROR) {
-            return ngx_http_milvus_cdc_error(r,
-                                             NGX_HTTP_MILVUS_CDC_SERVER_ERROR,
-                                             "fail to read the task store");
-        }
-
-        if (rc == NGX_OK) {
-            return ngx_http_milvus_cdc_create_store(ctx, 0);
-        }
-
-    } else if (ngx_http_milvus_cdc_task_new_id(r->pool, &ctx->task) != NGX_OK)
+    if (ctx->task.task_id.len == 0
+        && ngx_http_milvus_cdc_task_new_id(r->pool, &ctx->task) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* refuse what the store would refuse before contacting the target */
+    /*
+     * refuse what the store would refuse before contacting the target; an
+     * existing task_id is a repeat, answered with the id, in the same
+     * transaction as the other checks (a task deleted meanwhile by another
+     * worker is created again)
+     */
 
     rc = ngx_http_milvus_cdc_create_store(ctx, 0);
 
@@ -523,6 +533,15 @@ ngx_http_milvus_cdc_probe(ngx_http_milvus_cdc_ctx_t *ctx)
     cln->handler = ngx_http_milvus_cdc_probe_cleanup;
     cln->data = ctx;
 
+    /* the probe's handler runs before, this is the request's own bound */
+
+    ctx->deadline.handler = ngx_http_milvus_cdc_deadline_handler;
+    ctx->deadline.data = r->connection;
+    ctx->deadline.log = r->connection->log;
+
+    ngx_add_timer(&ctx->deadline, p->timeout + NGX_HTTP_MILVUS_CDC_PROBE_GUARD
+                                  + NGX_HTTP_MILVUS_CDC_DEADLINE);
+
     return NGX_DONE;
 }
 
@@ -537,6 +556,10 @@ ngx_http_milvus_cdc_create_probed(ngx_http_milvus_cdc_probe_t *p)
 
     ctx = p->data;
     ctx->probe = NULL;
+
+    if (ctx->deadline.timer_set) {
+        ngx_del_timer(&ctx->deadline);
+    }
 
     r = ctx->request;
     c = r->connection;
@@ -572,6 +595,45 @@ ngx_http_milvus_cdc_probe_cleanup(void *data)
         ngx_http_milvus_cdc_probe_cancel(ctx->probe);
         ctx->probe = NULL;
     }
+
+    if (ctx->deadline.timer_set) {
+        ngx_del_timer(&ctx->deadline);
+    }
+}
+
+
+/* the probe's handler did not run in time: the create is answered anyway */
+
+static void
+ngx_http_milvus_cdc_deadline_handler(ngx_event_t *ev)
+{
+    ngx_int_t                   rc;
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_milvus_cdc_ctx_t  *ctx;
+
+    ctx = (ngx_http_milvus_cdc_ctx_t *)
+              ((u_char *) ev - offsetof(ngx_http_milvus_cdc_ctx_t, deadline));
+
+    r = ctx->request;
+    c = r->connection;
+
+    if (ctx->probe) {
+        ngx_http_milvus_cdc_probe_cancel(ctx->probe);
+        ctx->probe = NULL;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                  "milvus_cdc: create: the probe of %V did not complete in "
+                  "time", &ctx->task.target_uri);
+
+    rc = ngx_http_milvus_cdc_error(r, NGX_HTTP_MILVUS_CDC_SERVER_ERROR,
+                                   "fail to connect the milvus: no answer "
+                                   "in %M ms",
+                                   ctx->task.connect_timeout * 1000);
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
 }
 
 
@@ -1085,7 +1147,9 @@ ngx_http_milvus_cdc_error(ngx_http_request_t *r, ngx_int_t code,
     p = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
     va_end(args);
 
-    p = msg + ngx_http_milvus_cdc_json_utf8_len(msg, p - msg);
+    /* a message names what the client sent: only as UTF-8 */
+
+    (void) ngx_http_milvus_cdc_json_utf8_fix(msg, p - msg);
 
     g = ngx_http_milvus_cdc_json_gen();
     if (g == NULL) {
@@ -1124,6 +1188,14 @@ ngx_http_milvus_cdc_send(ngx_http_request_t *r, ngx_int_t code,
     ngx_http_milvus_cdc_loc_conf_t  *mlcf;
 
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_milvus_cdc_module);
+
+    /* never an answer that is not UTF-8, whatever the store holds */
+
+    if (ngx_http_milvus_cdc_json_utf8_fix(body->data, body->len)) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "milvus_cdc: an answer held bytes that are not UTF-8, "
+                      "replaced by \"?\"");
+    }
 
     r->headers_out.status = mlcf->http_status ? (ngx_uint_t) code : NGX_HTTP_OK;
     r->headers_out.content_length_n = body->len;

@@ -138,6 +138,14 @@ ngx_http_milvus_cdc_helper_exit(void)
     owned = ngx_http_milvus_cdc_helper_tasks.elts;
 
     for (i = 0; i < ngx_http_milvus_cdc_helper_tasks.nelts; i++) {
+
+        /* before its lease is given back: nothing runs it any more */
+
+        if (owned[i].engine) {
+            ngx_http_milvus_cdc_engine_destroy(owned[i].engine);
+            owned[i].engine = NULL;
+        }
+
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                       "milvus_cdc: task %V: stopped in process %P (exiting)",
                       &owned[i].task_id, ngx_pid);

@@ -606,6 +606,14 @@ ngx_http_milvus_cdc_task_connect(ngx_http_milvus_cdc_parse_t *ps, yajl_val cp)
                        "Milvus address is empty");
         }
 
+        /* credentials are never echoed: refused before any message */
+
+        if (ngx_strchr(host->u.string, '@') != NULL) {
+            return ngx_http_milvus_cdc_task_fail(ps,
+                       NGX_HTTP_MILVUS_CDC_CP "host: user info is not "
+                       "supported, use username and password");
+        }
+
         if (port == NULL || !YAJL_IS_INTEGER(port)
             || YAJL_GET_INTEGER(port) <= 0 || YAJL_GET_INTEGER(port) > 65535)
         {
@@ -805,6 +813,23 @@ ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps, u_char *uri)
         p = uri;
     }
 
+    /*
+     * user info ("user:password@") would be echoed by the messages below
+     * and is no way to pass credentials here: refused first
+     */
+
+    for (host = p; host < last; host++) {
+        if (*host == '/' || *host == '?' || *host == '#') {
+            break;
+        }
+
+        if (*host == '@') {
+            return ngx_http_milvus_cdc_task_fail(ps,
+                       NGX_HTTP_MILVUS_CDC_CP "uri: user info in the URI is "
+                       "not supported, use token");
+        }
+    }
+
     ipv6 = (*p == '[');
 
     if (ipv6) {
@@ -900,8 +925,18 @@ ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps, u_char *uri)
 
 invalid:
 
+    /* the address only: a path or a query may hold what is not public */
+
+    p = (u_char *) ngx_strstr(uri, "://");
+    p = p ? p + 3 : uri;
+
+    while (p < last && *p != '/' && *p != '?' && *p != '#') {
+        p++;
+    }
+
     return ngx_http_milvus_cdc_task_fail(ps,
-               NGX_HTTP_MILVUS_CDC_CP "uri: invalid host in \"%s\"", uri);
+               NGX_HTTP_MILVUS_CDC_CP "uri: invalid host in \"%*s\"",
+               p - uri, uri);
 }
 
 
@@ -1310,7 +1345,11 @@ ngx_http_milvus_cdc_task_fail(ngx_http_milvus_cdc_parse_t *ps,
     p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
     va_end(args);
 
-    ps->err->len = ngx_http_milvus_cdc_json_utf8_len(buf, p - buf);
+    /* a message names what the client sent: only as UTF-8 */
+
+    (void) ngx_http_milvus_cdc_json_utf8_fix(buf, p - buf);
+
+    ps->err->len = p - buf;
     ps->err->data = ngx_pnalloc(ps->pool, ps->err->len);
     if (ps->err->data == NULL) {
         return NGX_ERROR;
