@@ -22,8 +22,12 @@ def count(uri, name, db=DB):
     from pymilvus import Collection, connections
     connections.connect("parts", uri=uri, db_name=db)
     try:
-        return Collection(name, using="parts").query(
-            "", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"]
+        c = Collection(name, using="parts")
+        # a Milvus started again loads its collections again in the
+        # background: until then a query answers "collection not loaded"
+        c.load(timeout=180)
+        return c.query("", output_fields=["count(*)"],
+                       consistency_level="Strong")[0]["count(*)"]
     finally:
         connections.disconnect("parts")
 
