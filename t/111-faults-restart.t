@@ -8,9 +8,10 @@
 #     (-9), the task resumed; it stays Paused, with the same reason, until
 #     the resume, and nothing reaches the target meanwhile.
 # Each repetition is one block: a fresh nginx and bench, a "*" task, the
-# stream, the fault 15 s in, the diff (every row by primary key) and
-# count(*) on both sides; "convergence: <case>#<n> <seconds> s (...)" is
-# printed for each.
+# stream, the fault 15 s in (0, 50, 100, 200 or 350 ms after an upsert of
+# the stream returned: the losses were one shard's share of an upsert in
+# flight), the diff (every row by primary key) and count(*) on both sides;
+# "convergence: <case>#<n> <seconds> s (...)" is printed for each.
 
 use Test::Nginx::Socket 'no_plan';
 use MilvusCdc::Test;
@@ -36,28 +37,38 @@ sub task_on_empty_bench ($) {
         or Test::More::diag(JSON::PP::encode_json($ans));
 }
 
+# repetition n acts this long after an upsert of the stream returned: the
+# 5 repetitions sweep the moments an upsert is in flight in the engine
+sub phase ($) { (0, 0.05, 0.1, 0.2, 0.35)[(shift() - 1) % 5] }
+
 # nginx stopped (QUIT) for 60 s, 15 s into a 40 s stream, then started again
 sub nginx_down_case ($) {
     my $n = shift;
     task_on_empty_bench("down$n");
     fault_stream(name => "nginx-quit-60s#$n", collection => "down$n",
                  seconds => 40, inject => sub {
+        my $s = shift;
+        Test::More::ok(after_upsert($s, phase($n)),
+                       "an upsert to stop after (#$n)");
         Test::More::ok(nginx_quit(), "nginx stopped (QUIT) (#$n)");
         sleep 60;
         Test::More::ok(nginx_start(), "nginx started again (#$n)");
     });
 }
 
-# 15 s into a 35 s stream: pause; nginx QUIT + start; kill -9 of the
-# helper; resume.  Between the pause and the resume the task stays as the
-# pause left it (state Paused, its reason if any) and the target's count(*)
-# does not change.
+# 15 s into a 35 s stream (after an upsert): pause; nginx QUIT + start;
+# kill -9 of the helper; resume.  Between the pause and the resume the task
+# stays as the pause left it (state Paused, its reason if any) and the
+# target's count(*) does not change.
 sub pause_restart_case ($) {
     my $n = shift;
     my $id = "paused$n";
     task_on_empty_bench($id);
     fault_stream(name => "pause-restart-kill-resume#$n",
                  collection => "paused$n", seconds => 35, inject => sub {
+        my $s = shift;
+        Test::More::ok(after_upsert($s, phase($n)),
+                       "an upsert to pause after (#$n)");
         Test::More::is(api('pause', qq({"task_id":"$id"}))->{code}, 200,
                        "paused (#$n)");
         my $paused = task_get($id);

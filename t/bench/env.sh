@@ -512,6 +512,8 @@ SOURCE_PID=$(pid_of source)
 TARGET_PID=$(pid_of target)
 SOURCE_LOG=$BENCH/source/logs
 TARGET_LOG=$BENCH/target/logs
+SOURCE_MILVUS_ALIAS=$(milvus_alias source "$SRC_BASE")
+TARGET_MILVUS_ALIAS=$(milvus_alias target "$DST_BASE")
 EOF
     mv "$ENVFILE.tmp" "$ENVFILE"
     echo "$(elapsed "$t0")" > "$BENCH/up_seconds"

@@ -34,7 +34,7 @@ def test_up_from_nothing():
     env = read_env()
     for k in ("SOURCE_URI", "TARGET_URI", "KAFKA_BROKERS", "ETCD_ENDPOINTS", "SOURCE_ROOT_PATH",
               "TARGET_ROOT_PATH", "CHANNEL_PREFIX", "DML_CHANNEL_NUM", "SOURCE_PID", "TARGET_PID",
-              "KAFKA_PID", "ETCD_PID"):
+              "KAFKA_PID", "ETCD_PID", "SOURCE_MILVUS_ALIAS", "TARGET_MILVUS_ALIAS"):
         assert env.get(k), "env file lacks %s" % k
     assert env["SOURCE_ROOT_PATH"] != env["TARGET_ROOT_PATH"]
     assert env["MILVUS_VERSION"].startswith("v2.3."), env["MILVUS_VERSION"]

@@ -18,18 +18,22 @@ def wl(*args):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def count(uri, name, db=DB):
+def count(uri, name, db=DB, wait=120):
+    """count(*), Strong; a Milvus started again reloads its collections meanwhile: retried"""
     from pymilvus import Collection, connections
-    connections.connect("parts", uri=uri, db_name=db)
-    try:
-        c = Collection(name, using="parts")
-        # a Milvus started again loads its collections again in the
-        # background: until then a query answers "collection not loaded"
-        c.load(timeout=180)
-        return c.query("", output_fields=["count(*)"],
-                       consistency_level="Strong")[0]["count(*)"]
-    finally:
-        connections.disconnect("parts")
+    deadline = time.time() + wait
+    while True:
+        try:
+            connections.connect("parts", uri=uri, db_name=db)
+            try:
+                return Collection(name, using="parts").query(
+                    "", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"]
+            finally:
+                connections.disconnect("parts")
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(2)
 
 
 def cmdline(pid):
@@ -71,16 +75,7 @@ def test_stop_start_each_part(bench):
         assert "already runs" in part("start", name).stderr
     # the data stayed: Kafka storage not formatted again, etcd and the source kept the collection
     assert open(os.path.join(BENCH_DIR, "kafka", "data", "meta.properties")).read() == cluster_id
-    deadline = time.time() + 120
-    while True:
-        try:
-            n = count(bench["SOURCE_URI"], "parts")
-            break
-        except Exception:
-            if time.time() > deadline:
-                raise
-            time.sleep(2)
-    assert n == 300
+    assert count(bench["SOURCE_URI"], "parts") == 300
 
 
 def test_start_refuses_other_ports(bench):

@@ -24,6 +24,9 @@ def test_down_leaves_nothing():
     pids = [int(env[k]) for k in ("ETCD_PID", "KAFKA_PID", "SOURCE_PID", "TARGET_PID")]
     ports = [int(x) for x in env_sh("ports").stdout.split()]
     assert all(pid_alive(p) for p in pids)
+    aliases = [env.get(part.upper() + "_MILVUS_ALIAS", "bench-" + part) for part in ("source", "target")]
+    for alias in aliases:
+        assert os.path.exists("/run/milvus/standalone-%s.pid" % alias), "Milvus's pid file, before"
     env_sh("down")
     assert not [p for p in pids if pid_alive(p)], "processes left"
     # nothing in the recorded process groups either
@@ -34,8 +37,8 @@ def test_down_leaves_nothing():
             if subprocess.run(["ss", "-Hltn", "sport = :%d" % p], capture_output=True, text=True).stdout.strip()]
     assert not busy, "ports still listened on: %s" % busy
     assert not os.path.exists(os.path.join(ROOT, "work", "bench"))
-    for part in ("source", "target"):
-        assert not os.path.exists("/run/milvus/standalone-bench-%s.pid" % part)
+    for alias in aliases:  # this bench's (a bench on other ports has pid files of its own)
+        assert not os.path.exists("/run/milvus/standalone-%s.pid" % alias)
     st = env_sh("status", check=False)
     assert st.returncode != 0 and "down" in st.stdout
     # the caches stay for a fast re-up

@@ -12,7 +12,7 @@ function of (seed, collection kind, primary key, version) only, not of batch siz
   workload.py --uri source stream --collection c1 --seconds 30 [--rate 200] [--delete-ratio 0.2]
                                                       [--upsert]  (new rows upserted)
   workload.py --uri source stream --mix --collection c1 --seconds 40 [--rate 500]
-              [--every 10 --upserts 20 --deletes 10 --retry-seconds 180]
+              [--every 10 --upserts 20 --deletes 10 --retry-seconds 180 --marks FILE]
               batches of rate/10 new rows every 0.1 s; every 10th batch also an upsert of 20
               earlier live keys (a new version) and a delete of 10; failed calls are retried
               (backoff, reconnect): the stream survives a source restart
@@ -506,6 +506,7 @@ def cmd_stream_mix(a, uri):
             live[i] = last
             where[last] = i
 
+    marks = open(a.marks, "a") if a.marks else None
     n = a.start_pk
     stats = {"batches": 0, "inserted": 0, "upserted": 0, "deleted": 0,
              "inserts_retried_as_upserts": 0}
@@ -539,6 +540,9 @@ def cmd_stream_mix(a, uri):
                 up_rows.append(make_row(kind, a.seed, num, a.dim, version[pk]))
             rt.call("upsert of %d keys" % len(up_rows),
                     lambda: c.upsert(up_rows, timeout=10))
+            if marks:
+                marks.write("upsert %.3f\n" % time.time())
+                marks.flush()
             stats["upserted"] += len(up_rows)
             dels = r.sample(live, a.deletes)
             expr = "%s in %s" % (pkf, json.dumps(dels))
@@ -631,6 +635,9 @@ def main(argv=None):
         p.add_argument("--deletes", type=int, default=10, help="stream --mix: keys per delete")
         p.add_argument("--retry-seconds", type=float, default=180,
                        help="stream --mix: how long one call is retried")
+        p.add_argument("--marks", default=None,
+                       help="stream --mix: append 'upsert <epoch>' to this file after each "
+                            "upsert (for fault tests timing a fault after an upsert)")
     a = ap.parse_args(argv)
     if getattr(a, "rows_sub", None) is not None:
         a.rows = a.rows_sub

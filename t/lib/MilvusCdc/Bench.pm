@@ -18,7 +18,8 @@ use Time::HiRes qw(time);
 
 our @EXPORT = qw(workload diff_bench reset_bench target_count
                  source_count bench_python trim_source_log source_conf
-                 bench_stop bench_start stream_start stream_wait);
+                 bench_stop bench_start stream_start stream_wait
+                 after_upsert);
 
 our $Root = abs_path(dirname(__FILE__) . '/../../..');
 
@@ -169,7 +170,8 @@ sub stream_start ($$@) {
     my $base = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/stream-$coll";
     my @cmd = (bench_python(), "$Root/t/tools/workload.py", '--uri', 'source',
                'stream', '--mix', '--collection', $coll,
-               '--seconds', $seconds, @args);
+               '--seconds', $seconds, '--marks', "$base.marks", @args);
+    unlink "$base.marks";
     my $pid = fork // die "fork: $!\n";
     if ($pid == 0) {
         open(STDOUT, '>', "$base.json") or POSIX::_exit(1);
@@ -177,7 +179,26 @@ sub stream_start ($$@) {
         exec(@cmd) or POSIX::_exit(1);
     }
     return { pid => $pid, out => "$base.json", log => "$base.log",
-             started => time };
+             marks => "$base.marks", started => time };
+}
+
+# waits for the stream's next upsert (the time its call returned, later than
+# now), then $delay seconds more; false when none came within 10 s
+sub after_upsert ($;$) {
+    my ($s, $delay) = @_;
+    my $now = time;
+    while (time - $now < 10) {
+        if (open(my $fh, '<', $s->{marks})) {
+            my @t = map { /^upsert ([\d.]+)/ ? $1 : () } <$fh>;
+            if (@t && $t[-1] > $now) {
+                my $at = $t[-1] + ($delay // 0);
+                sleep($at - time) if $at > time;
+                return 1;
+            }
+        }
+        sleep 0.02;
+    }
+    return 0;
 }
 
 # waits for the stream's end: its JSON summary (expected_rows: the keys that

@@ -50,7 +50,8 @@ sub task_get ($) {
 #
 # Creates the collection (rich_int: 2 shards; index and load, so that
 # count(*) works), runs the stream for `seconds`, calls `inject` `at`
-# seconds in (it returns once the fault is over), waits for the stream's
+# seconds in, with the stream's handle (for after_upsert(); it returns once
+# the fault is over), waits for the stream's
 # end, then for the target to converge (diff.py --counts-first: count(*)
 # polled, then every row compared; at most `wait` seconds after the later
 # of the stream's end and the fault's end).  Checks: the stream ran, the
@@ -76,7 +77,7 @@ sub fault_stream (%) {
     {
         # the injection's own checks: located (and TODO-able) in the caller
         local $Test::Builder::Level = $Test::Builder::Level - 1;
-        $o{inject}->();
+        $o{inject}->($s);
     }
     my $fault_over = time;
     my $sum = stream_wait($s);
