@@ -3345,8 +3345,11 @@ ngx_http_milvus_cdc_engine_advance(ngx_http_milvus_cdc_engine_t *e)
                 sc[i].tail = NULL;
             }
 
-            /* every message up to the tick was acknowledged; reading
-             * resumes where no group of one timestamp is split */
+            /*
+             * every message up to the tick was acknowledged; reading
+             * resumes where no group of one timestamp is split
+             */
+
             sc[i].acked = p->resume - 1;
             sc[i].acked_ts = p->ts;
             sc[i].dirty = 1;
