@@ -15,9 +15,10 @@
 
 /*
  * The content handler of a "milvus_cdc on" location: the task API of
- * spec/cdc-http-api.md.  POST bodies {"request_type": …,
- * "request_data": …} are answered {"code": …, "message": …, "data": …}
- * (HTTP status 200, or the code with milvus_cdc_http_status on).  Never
+ * Milvus-CDC (README.md, "The task API in short").  POST bodies
+ * {"request_type": …, "request_data": …} are answered {"code": …,
+ * "message": …, "data": …} (HTTP status 200, or the code with
+ * milvus_cdc_http_status on).  Never
  * blocks the worker longer than one short sqlite transaction; the target
  * probe of create runs asynchronously.
  */

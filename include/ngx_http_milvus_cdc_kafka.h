@@ -16,7 +16,7 @@
  * Source WAL reader: a librdkafka (2.0.2) consumer that reads Milvus
  * pchannel topics at explicit offsets, for the replication engine.
  *
- * Wire facts (docs: ../shared/notes/milvus-internals.md §1):
+ * Wire facts (Milvus 2.3 pkg/mq/msgstream/mqwrapper/kafka/):
  *   - one Kafka record = one bare Milvus protobuf (common.MsgHeader first,
  *     the type is read from the payload), no key; Milvus 2.4.13+ may add a
  *     "msg_type" record header (not on every message: never rely on it);
@@ -26,7 +26,7 @@
  *     and up to 10 MiB (Milvus producer message.max.bytes 10485760): the
  *     fetch sizes here accept 16 MiB per partition;
  *   - positions are Kafka offsets; Milvus' MsgPosition.msgID for Kafka is
- *     the offset as 8 bytes little-endian (§1.2), see ..._offset_to_msgid();
+ *     the offset as 8 bytes little-endian, see ..._offset_to_msgid();
  *   - Milvus creates topics lazily (broker auto-creation on first write):
  *     a topic may be assigned before it exists, delivery starts once it
  *     appears (librdkafka refreshes metadata for missing topics on its
@@ -263,9 +263,9 @@ ngx_int_t ngx_http_milvus_cdc_kafka_query_watermarks(
     int64_t *low, int64_t *high);
 
 /*
- * Milvus MsgPosition.msgID <-> Kafka offset (milvus-internals.md §1.2:
- * Milvus' Kafka message id is the int64 offset serialized with
- * binary.LittleEndian, 8 bytes).
+ * Milvus MsgPosition.msgID <-> Kafka offset (Milvus' Kafka message id is
+ * the int64 offset serialized with binary.LittleEndian, 8 bytes:
+ * SerializeKafkaID, pkg/mq/msgstream/mqwrapper/kafka/kafka_id.go).
  * offset_to_msgid writes NGX_HTTP_MILVUS_CDC_KAFKA_MSGID_LEN bytes to
  * buf.  msgid_to_offset returns NGX_OK, or NGX_ERROR if len is not 8 (a
  * Pulsar or malformed id); Milvus reads an offset <= 0 as "earliest".

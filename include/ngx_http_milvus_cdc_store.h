@@ -65,8 +65,9 @@ typedef enum {
  *   tasks        one row per task: ids, target, secrets, public JSON,
  *                scope, state, reason, created_ms, updated_ms (epoch ms)
  *   checkpoints  (task_id, pchannel) → msg_id and ts of the last source
- *                TimeTick whose pack the target acknowledged, sent_msg_id
- *                of the last one whose pack was sent (maybe unacknowledged)
+ *                TimeTick whose pack the target acknowledged (its column
+ *                sent_msg_id, never read, holds msg_id again: it stays so
+ *                that the stores of earlier versions open unchanged)
  *   target_channels  (task_id, target pchannel) → last TSO timestamp sent
  *   leases       task_id → owner (helper instance), pid, expires_ms
  *   id_maps      (task_id, kind, source_id) → target_id, name: the
@@ -88,18 +89,13 @@ typedef struct {
  *   msg_id           the Milvus msgID of the last source message whose
  *                    effects the target acknowledged: for Kafka the 8-byte
  *                    little-endian offset (msgpb.MsgPosition.msgID,
- *                    milvus-internals §1.2); reading resumes after it
+ *                    milvus-proto msg.proto); reading resumes after it
  *   ts               its TSO hybrid timestamp (physical ms << 18 | logical)
- *   sent_msg_id      the msgID up to which packs were sent to the target,
- *                    acknowledged or not (>= msg_id): after a crash the
- *                    messages between msg_id and sent_msg_id may already be
- *                    on the target
  */
 typedef struct {
     ngx_str_t                 pchannel;
     ngx_str_t                 msg_id;
     uint64_t                  ts;
-    ngx_str_t                 sent_msg_id;
 } ngx_http_milvus_cdc_checkpoint_t;
 
 

@@ -169,8 +169,8 @@ ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
     rconf = rd_kafka_conf_new();
 
     /*
-     * manual assignment at explicit offsets, nothing stored in Kafka
-     * (milvus-internals.md §1.1, §7.16); group.id only because
+     * manual assignment at explicit offsets, nothing stored in Kafka (the
+     * positions are the task store's checkpoints); group.id only because
      * rd_kafka_assign()/consumer_poll() fail with "Unknown group" without
      * one; records up to 10 MiB (Milvus producer message.max.bytes)
      */

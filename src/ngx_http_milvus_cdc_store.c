@@ -122,7 +122,7 @@ static const char  *ngx_http_milvus_cdc_sql[] = {
     /* lease_release_owner */
     "DELETE FROM leases WHERE owner = ?1",
     /* checkpoints */
-    "SELECT pchannel, msg_id, ts, sent_msg_id FROM checkpoints"
+    "SELECT pchannel, msg_id, ts FROM checkpoints"
     " WHERE task_id = ?1 ORDER BY pchannel",
     /* checkpoint_put */
     "INSERT OR REPLACE INTO checkpoints"
@@ -693,13 +693,6 @@ ngx_http_milvus_cdc_store_checkpoints(ngx_http_milvus_cdc_store_t *st,
             break;
         }
 
-        if (ngx_http_milvus_cdc_store_copy(pool, stmt, 3, &cp->sent_msg_id)
-            != NGX_OK)
-        {
-            rc = NGX_ERROR;
-            break;
-        }
-
         cp->ts = (uint64_t) sqlite3_column_int64(stmt, 2);
     }
 
@@ -733,8 +726,8 @@ ngx_http_milvus_cdc_store_checkpoint_save(ngx_http_milvus_cdc_store_t *st,
         (void) sqlite3_bind_blob(stmt, 3, cp->msg_id.data, (int) cp->msg_id.len,
                                  SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 4, (sqlite3_int64) cp->ts);
-        (void) sqlite3_bind_blob(stmt, 5, cp->sent_msg_id.data,
-                                 (int) cp->sent_msg_id.len, SQLITE_STATIC);
+        (void) sqlite3_bind_blob(stmt, 5, cp->msg_id.data, (int) cp->msg_id.len,
+                                 SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 6, ngx_http_milvus_cdc_store_now());
         rc = ngx_http_milvus_cdc_store_step(st,
                                         ngx_http_milvus_cdc_st_checkpoint_put);

@@ -1,0 +1,339 @@
+
+/*
+ * Copyright (C) ngx_http_milvus_cdc_module authors
+ *
+ * The engine's private header: the types its layers share and the
+ * functions each layer offers the others.  Only src/ngx_http_milvus_cdc_
+ * {engine,registry,source,ops,writer}.c include it; the public interface
+ * is include/ngx_http_milvus_cdc_engine.h.  docs/engine.md says which file
+ * owns what.
+ */
+
+
+#ifndef _NGX_HTTP_MILVUS_CDC_ENGINE_INT_H_INCLUDED_
+#define _NGX_HTTP_MILVUS_CDC_ENGINE_INT_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_milvus_cdc.h"
+#include "ngx_http_milvus_cdc_clock.h"
+#include "ngx_http_milvus_cdc_engine.h"
+#include "ngx_http_milvus_cdc_grpc.h"
+#include "ngx_http_milvus_cdc_json.h"
+#include "ngx_http_milvus_cdc_kafka.h"
+#include "ngx_http_milvus_cdc_meta.h"
+#include "ngx_http_milvus_cdc_msg.h"
+#include "ngx_http_milvus_cdc_resume.h"
+
+
+
+#define ENGINE_RPC_TIMEOUT      30000     /* ms, one target call */
+#define ENGINE_RETRY_DELAY      1000      /* ms, after a transient failure */
+#define ENGINE_REFUSALS         10        /* refusals in a row: pause */
+#define ENGINE_META_PERIOD      2000      /* ms, source metadata refresh */
+#define ENGINE_COMMIT_PERIOD    1000      /* ms, checkpoints without data */
+#define ENGINE_BATCH_BYTES      (16 * 1024 * 1024)
+#define ENGINE_BATCH_MSGS       4096
+#define ENGINE_POLL_MAX         20000     /* Kafka records per slice */
+#define ENGINE_END_TIMEOUT      500       /* ms, a pchannel's end offset */
+#define ENGINE_END_RETRY        5000      /* ms, after brokers did not answer */
+#define ENGINE_GROUPS_MAX       1024      /* resume groups per pchannel */
+#define ENGINE_TROUBLE_LOGGED   3         /* failures logged one by one */
+#define ENGINE_TROUBLE_LOG      30000     /* ms, then one line per period */
+#define ENGINE_TROUBLE_SHOW     5000      /* ms, reason rewritten */
+
+/* id_maps kinds: a collection the task created, or found on the target */
+#define ENGINE_MAP_CREATED      "created"
+#define ENGINE_MAP_FOUND        "found"
+
+
+typedef enum {
+    ENGINE_INIT = 0,          /* nothing contacted yet */
+    ENGINE_META,              /* first metadata snapshot under way */
+    ENGINE_ENSURE,            /* creating the scope's collections */
+    ENGINE_RUNNING,
+    ENGINE_STOPPING,
+    ENGINE_FAILED
+} ngx_http_milvus_cdc_engine_state_e;
+
+
+typedef enum {
+    COLL_NEW = 0,             /* in scope, not yet on the target */
+    COLL_ENSURING,            /* DDL on the target under way */
+    COLL_READY,
+    COLL_IGNORED,             /* out of scope, or dropped before the task */
+    COLL_DROPPING,            /* drop forwarded, waiting for the acks */
+    COLL_DROPPED
+} ngx_http_milvus_cdc_coll_state_e;
+
+
+/* the next step of ensuring a collection on the target (registry.c) */
+typedef enum {
+    NGX_HTTP_MILVUS_CDC_STEP_DATABASE = 0,  /* CreateDatabase */
+    NGX_HTTP_MILVUS_CDC_STEP_COLLECTION,    /* HasCollection, then
+                                               CreateCollection */
+    NGX_HTTP_MILVUS_CDC_STEP_DESCRIBE,      /* DescribeCollection: ids,
+                                               vchannels */
+    NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS,    /* ShowPartitions */
+    NGX_HTTP_MILVUS_CDC_STEP_PARTITION      /* CreatePartition of the
+                                               first one missing, or
+                                               ready */
+} ngx_http_milvus_cdc_step_e;
+
+
+/* where the target call of a forwarded drop is (ops.c) */
+typedef enum {
+    NGX_HTTP_MILVUS_CDC_DROP_NONE = 0,      /* none made yet */
+    NGX_HTTP_MILVUS_CDC_DROP_RELEASING,     /* ReleasePartitions made */
+    NGX_HTTP_MILVUS_CDC_DROP_DROPPING       /* DropPartition or
+                                               DropCollection made */
+} ngx_http_milvus_cdc_drop_e;
+
+
+/* a reply that is a common.Status only, decoded as DropDatabase's */
+#define NGX_HTTP_MILVUS_CDC_ENGINE_STATUS_REPLY                              \
+    NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_DATABASE
+
+/* collection names a replicated call may carry (CreateIndex: 1) */
+#define NGX_HTTP_MILVUS_CDC_ENGINE_RPC_NAMES  8
+
+
+typedef struct ngx_http_milvus_cdc_pack_s   ngx_http_milvus_cdc_pack_t;
+typedef struct ngx_http_milvus_cdc_tchan_s  ngx_http_milvus_cdc_tchan_t;
+
+
+/*
+ * Where a collection starts on a source pchannel when the task was created
+ * with positions for it (collection_infos[].positions): the offset after
+ * its position; its messages before it are assumed on the target already.
+ */
+typedef struct {
+    int64_t                          collection_id;  /* source's */
+    ngx_str_t                        pchannel;
+    int64_t                          offset;
+} ngx_http_milvus_cdc_from_t;
+
+
+/* the messages of one source pchannel between two of its TimeTicks */
+struct ngx_http_milvus_cdc_pack_s {
+    int64_t                          offset;     /* of the closing tick */
+    int64_t                          resume;     /* first offset to read
+                                                    again after it */
+    uint64_t                         ts;
+    ngx_uint_t                       remaining;  /* items not acked yet */
+    ngx_uint_t                       data;       /* it carried DML */
+    ngx_http_milvus_cdc_pack_t      *next;
+};
+
+
+/* one message queued for a target pchannel */
+typedef struct {
+    ngx_str_t                        bytes;      /* ngx_alloc()ed */
+    uint64_t                         ts;
+    ngx_http_milvus_cdc_pack_t      *pack;       /* NULL: none to ack */
+    ngx_uint_t                      *wait;       /* counter to decrement */
+} ngx_http_milvus_cdc_item_t;
+
+
+/* a target pchannel: one ReplicateMessage call in flight at most */
+struct ngx_http_milvus_cdc_tchan_s {
+    ngx_str_t                        name;
+    ngx_http_milvus_cdc_clock_t      clock;      /* its timestamps */
+    ngx_array_t                      queue;      /* of item_t */
+    ngx_uint_t                       head;
+    ngx_uint_t                       inflight;   /* items of the call */
+    ngx_msec_t                       retry_at;
+    ngx_uint_t                       refused;    /* refusals in a row */
+    ngx_http_milvus_cdc_grpc_call_t *call;
+    ngx_http_milvus_cdc_engine_t    *engine;
+};
+
+
+/* a source pchannel (Kafka topic, partition 0) */
+typedef struct {
+    ngx_str_t                        name;
+    int64_t                          acked;      /* checkpoint offset */
+    uint64_t                         acked_ts;
+    int64_t                          start;      /* first offset to read */
+    ngx_http_milvus_cdc_pack_t      *open;
+    ngx_http_milvus_cdc_pack_t      *head;       /* sealed, oldest first */
+    ngx_http_milvus_cdc_pack_t      *tail;
+    ngx_array_t                      tchans;     /* tchan_t * fed by it */
+    ngx_str_t                        held;       /* message waiting */
+    int64_t                          held_offset;
+    ngx_uint_t                       held_gen;   /* snapshot to wait for */
+    ngx_msec_t                       committed;
+    ngx_http_milvus_cdc_resume_t     resume;     /* groups not to split */
+    unsigned                         blocked:1;
+    unsigned                         dirty:1;
+    unsigned                         replicate:1; /* <prefix>-replicate-msg */
+} ngx_http_milvus_cdc_schan_t;
+
+
+typedef struct {
+    int64_t                          source_id;
+    int64_t                          target_id;
+    ngx_str_t                        name;
+    unsigned                         dropped:1;
+} ngx_http_milvus_cdc_part_t;
+
+
+typedef struct {
+    int64_t                          source_id;
+    int64_t                          target_id;
+    ngx_str_t                        db;
+    ngx_str_t                        name;
+    int64_t                          pk_field;    /* primary key field id */
+    ngx_uint_t                       existed;     /* on the target before */
+    ngx_uint_t                       checked;     /* HasCollection asked */
+    ngx_uint_t                       state;
+    ngx_uint_t                       nshards;
+    ngx_str_t                       *tvchannels;  /* by shard index */
+    ngx_http_milvus_cdc_tchan_t    **tchans;      /* by shard index */
+    ngx_array_t                      parts;       /* part_t */
+    ngx_uint_t                       wait;        /* drop items not acked */
+    ngx_uint_t                       ddl_rpc;     /* DDL call in flight */
+    ngx_http_milvus_cdc_step_e       step;        /* ensure: next step */
+    ngx_http_milvus_cdc_drop_e       drop_rpc;    /* the drop's call */
+    ngx_msec_t                       drop_retry;  /* after a failure */
+    ngx_http_milvus_cdc_part_t      *dropping;
+} ngx_http_milvus_cdc_coll_t;
+
+
+struct ngx_http_milvus_cdc_engine_s {
+    ngx_pool_t                            *pool;
+    ngx_log_t                             *log;
+    ngx_http_milvus_cdc_task_t             task;
+    ngx_http_milvus_cdc_main_conf_t       *mcf;
+    ngx_http_milvus_cdc_store_t           *store;
+
+    ngx_http_milvus_cdc_kafka_t           *kafka;
+    ngx_http_milvus_cdc_meta_t            *meta;
+    ngx_http_milvus_cdc_meta_snapshot_t   *snap;
+    ngx_http_milvus_cdc_grpc_channel_t    *target;
+
+    ngx_array_t                            schans;   /* schan_t */
+    ngx_array_t                            tchans;   /* tchan_t * */
+    ngx_array_t                            colls;    /* coll_t * */
+    ngx_array_t                            saved_ts; /* target_ts_t */
+    ngx_array_t                            id_maps;  /* id_map_t */
+    ngx_array_t                           *froms;    /* from_t, or NULL */
+    int64_t                               *ends;     /* DML pchannels' end
+                                                        offsets, taken
+                                                        before the first
+                                                        snapshot */
+    int64_t                               *lows;     /* their oldest kept */
+    ngx_uint_t                             ends_warned;
+
+    ngx_uint_t                             state;
+    ngx_uint_t                             rpcs;     /* calls in flight */
+    ngx_msec_t                             meta_at;  /* next refresh */
+    ngx_msec_t                             stop_at;
+    ngx_http_milvus_cdc_coll_t            *ddl;      /* being ensured */
+    ngx_http_milvus_cdc_grpc_call_t       *ddl_call;  /* or a drop's */
+    ngx_http_milvus_cdc_coll_t            *drop_coll; /* whose drop it is */
+    ngx_uint_t                             meta_busy;
+    ngx_uint_t                             meta_gen; /* snapshots seen */
+
+    ngx_http_milvus_cdc_grpc_call_t       *rep_call; /* replicate channel */
+    int64_t                                rep_offset; /* of the call in
+                                                          flight, -1 none */
+    int64_t                                rep_done; /* the offset whose
+                                                        call went through,
+                                                        -1 none */
+    ngx_msec_t                             rep_retry;
+    ngx_uint_t                             rep_reply; /* its reply type */
+
+    ngx_msec_t                             trouble;   /* target calls fail
+                                                         since, 0: none */
+    time_t                                 trouble_at; /* the same, epoch */
+    ngx_uint_t                             trouble_n;  /* failures since */
+    ngx_msec_t                             trouble_logged;
+    ngx_msec_t                             trouble_shown;
+    ngx_uint_t                             stale_reason; /* of a past run */
+
+    ngx_http_milvus_cdc_ids_t              ids;      /* msgIDs given */
+};
+
+
+/* engine.c: lifecycle, failing the task */
+
+void ngx_http_milvus_cdc_engine_lost(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data,
+    size_t len);
+void ngx_http_milvus_cdc_engine_fail(ngx_http_milvus_cdc_engine_t *e,
+    const char *fmt, ...);
+
+
+/*
+ * registry.c: the collections and partitions of the scope, the steps that
+ * create them on the target
+ */
+
+ngx_int_t ngx_http_milvus_cdc_registry_snapshot(
+    ngx_http_milvus_cdc_engine_t *e);
+ngx_int_t ngx_http_milvus_cdc_registry_refresh(
+    ngx_http_milvus_cdc_engine_t *e);
+ngx_int_t ngx_http_milvus_cdc_registry_in_scope(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
+ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_registry_coll(
+    ngx_http_milvus_cdc_engine_t *e, int64_t id);
+void ngx_http_milvus_cdc_registry_ensure(
+    ngx_http_milvus_cdc_engine_t *e);
+void ngx_http_milvus_cdc_registry_feed(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *pchannel, ngx_http_milvus_cdc_tchan_t *t);
+ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_registry_by_name(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
+ngx_int_t ngx_http_milvus_cdc_registry_shard(ngx_str_t *vchannel);
+
+
+/*
+ * source.c: the source pchannels: positions, reading, checkpoints (the only
+ * user of the Kafka reader)
+ */
+
+ngx_int_t ngx_http_milvus_cdc_source_ends(
+    ngx_http_milvus_cdc_engine_t *e);
+ngx_int_t ngx_http_milvus_cdc_source_open(
+    ngx_http_milvus_cdc_engine_t *e);
+ngx_int_t ngx_http_milvus_cdc_source_poll(
+    ngx_http_milvus_cdc_engine_t *e, ngx_msec_t deadline);
+ngx_http_milvus_cdc_pack_t *ngx_http_milvus_cdc_source_pack(
+    ngx_http_milvus_cdc_schan_t *sc);
+void ngx_http_milvus_cdc_source_advance(
+    ngx_http_milvus_cdc_engine_t *e);
+/*
+ * The first offset of pchannel "name" collection c replicates when the
+ * task was created with positions for it, -1 when it was not.
+ */
+int64_t ngx_http_milvus_cdc_source_from(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_str_t *name);
+ngx_int_t ngx_http_milvus_cdc_source_unblock(
+    ngx_http_milvus_cdc_engine_t *e);
+
+
+/* ops.c: what each source message does to the target */
+
+ngx_int_t ngx_http_milvus_cdc_ops_process(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    int64_t offset, u_char *data, size_t len);
+
+
+/* writer.c: target pchannel queues, ReplicateMessage calls, acks */
+
+ngx_http_milvus_cdc_tchan_t *ngx_http_milvus_cdc_writer_channel(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *name);
+ngx_int_t ngx_http_milvus_cdc_writer_enqueue(
+    ngx_http_milvus_cdc_tchan_t *t, ngx_str_t *bytes, uint64_t ts,
+    ngx_http_milvus_cdc_pack_t *pack, ngx_uint_t *wait);
+void ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e);
+void ngx_http_milvus_cdc_writer_trouble(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *call, ngx_str_t *on,
+    ngx_http_milvus_cdc_grpc_result_t *res);
+void ngx_http_milvus_cdc_writer_recovered(
+    ngx_http_milvus_cdc_engine_t *e);
+
+
+#endif /* _NGX_HTTP_MILVUS_CDC_ENGINE_INT_H_INCLUDED_ */

@@ -1,0 +1,890 @@
+
+/*
+ * Copyright (C) ngx_http_milvus_cdc_module authors
+ *
+ * The engine's per-message policy: what each source WAL message (Insert,
+ * Delete, TimeTick, drops, the replicate channel's calls) does to the
+ * target.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_milvus_cdc_engine_int.h"
+
+
+static ngx_int_t ngx_http_milvus_cdc_ops_rpc(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    int64_t offset, u_char *data, size_t len,
+    ngx_http_milvus_cdc_msg_header_t *h);
+static void ngx_http_milvus_cdc_ops_rpc_done(
+    ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static ngx_int_t ngx_http_milvus_cdc_ops_behind(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    uint64_t ts);
+static ngx_int_t ngx_http_milvus_cdc_ops_dml(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    int64_t offset, ngx_http_milvus_cdc_msg_t *m);
+static ngx_int_t ngx_http_milvus_cdc_ops_drop(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    ngx_http_milvus_cdc_msg_t *m);
+static void ngx_http_milvus_cdc_ops_drop_done(
+    ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static ngx_int_t ngx_http_milvus_cdc_ops_tick(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    int64_t offset, uint64_t ts);
+
+
+/*
+ * One source message.  NGX_OK: done with it; NGX_AGAIN: it waits for the
+ * target or the metadata (the pchannel stops until it is processed);
+ * NGX_ERROR: the task failed.
+ */
+
+ngx_int_t
+ngx_http_milvus_cdc_ops_process(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data, size_t len)
+{
+    ngx_int_t                          rc;
+    ngx_http_milvus_cdc_coll_t        *c;
+    ngx_http_milvus_cdc_msg_t          m;
+    ngx_http_milvus_cdc_msg_header_t   h;
+
+    if (ngx_http_milvus_cdc_msg_header(data, len, &h) != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: %V offset %L: not a Milvus "
+                      "message, skipped", &e->task.task_id, &sc->name,
+                      offset);
+        return NGX_OK;
+    }
+
+    if (sc->replicate) {
+        return ngx_http_milvus_cdc_ops_rpc(e, sc, offset, data, len, &h);
+    }
+
+    switch (h.type) {
+
+    case NGX_HTTP_MILVUS_CDC_MSG_TIME_TICK:
+        return ngx_http_milvus_cdc_ops_tick(e, sc, offset, h.ts);
+
+    case NGX_HTTP_MILVUS_CDC_MSG_INSERT:
+    case NGX_HTTP_MILVUS_CDC_MSG_DELETE:
+    case NGX_HTTP_MILVUS_CDC_MSG_CREATE_COLLECTION:
+    case NGX_HTTP_MILVUS_CDC_MSG_DROP_COLLECTION:
+    case NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION:
+        break;
+
+    default:
+        return NGX_OK;
+    }
+
+    ngx_memzero(&m, sizeof(m));
+
+    if (ngx_http_milvus_cdc_msg_decode(&m, data, len, e->log) != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: %V offset %L: undecodable %s, "
+                      "skipped", &e->task.task_id, &sc->name, offset,
+                      ngx_http_milvus_cdc_msg_type_name(h.type));
+        ngx_http_milvus_cdc_msg_free(&m);
+        return NGX_OK;
+    }
+
+    c = ngx_http_milvus_cdc_registry_coll(e, m.collection_id);
+
+    if (c == NULL) {
+        /* a collection this engine has not seen: ask etcd */
+
+        if (sc->blocked && e->meta_gen >= sc->held_gen && e->snap
+            && ngx_http_milvus_cdc_meta_collection(e->snap, m.collection_id)
+               == NULL)
+        {
+            /* etcd does not know it (any more): not ours */
+
+            ngx_log_debug3(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                           "milvus_cdc: task %V: %V: collection %L unknown, "
+                           "skipped", &e->task.task_id, &sc->name,
+                           m.collection_id);
+
+            ngx_http_milvus_cdc_msg_free(&m);
+            return NGX_OK;
+        }
+
+        if (e->meta_busy || e->ddl) {
+            rc = NGX_AGAIN;
+
+        } else if (e->snap && ngx_http_milvus_cdc_meta_collection(e->snap,
+                                                      m.collection_id))
+        {
+            /* known to etcd but not Created yet */
+            e->meta_at = ngx_current_msec;
+            rc = NGX_AGAIN;
+
+        } else {
+            (void) ngx_http_milvus_cdc_registry_refresh(e);
+            rc = NGX_AGAIN;
+        }
+
+        ngx_http_milvus_cdc_msg_free(&m);
+        return rc;
+    }
+
+    switch (c->state) {
+
+    case COLL_IGNORED:
+    case COLL_DROPPED:
+        rc = NGX_OK;
+        break;
+
+    case COLL_NEW:
+    case COLL_ENSURING:
+        ngx_http_milvus_cdc_registry_ensure(e);
+        rc = NGX_AGAIN;
+        break;
+
+    case COLL_DROPPING:
+        rc = (h.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_COLLECTION)
+             ? ngx_http_milvus_cdc_ops_drop(e, sc, &m) : NGX_OK;
+        break;
+
+    default: /* COLL_READY */
+
+        if (h.type == NGX_HTTP_MILVUS_CDC_MSG_CREATE_COLLECTION) {
+            rc = NGX_OK;
+
+        } else if (offset < ngx_http_milvus_cdc_source_from(e, c, &sc->name))
+        {
+            /* before the position the task was created with: on the target */
+            rc = NGX_OK;
+
+        } else if (h.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_COLLECTION
+                   || h.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION)
+        {
+            rc = ngx_http_milvus_cdc_ops_drop(e, sc, &m);
+
+        } else {
+            rc = ngx_http_milvus_cdc_ops_dml(e, sc, offset, &m);
+        }
+    }
+
+    ngx_http_milvus_cdc_msg_free(&m);
+
+    return rc;
+}
+
+
+/*
+ * A message of the replicate channel: the request of a DDL/DCL call made
+ * on the source; the same call is made on the target, marked as
+ * replicated, once the collection it names is there.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data, size_t len,
+    ngx_http_milvus_cdc_msg_header_t *h)
+{
+    ngx_str_t                             *method, db, body;
+    ngx_str_t                names[NGX_HTTP_MILVUS_CDC_ENGINE_RPC_NAMES];
+    ngx_str_t                              def = ngx_string("default");
+    ngx_http_milvus_cdc_meta_collection_t *mc;
+    ngx_str_t                              any = ngx_string("*");
+    ngx_uint_t                             n;
+    ngx_http_milvus_cdc_coll_t            *c;
+    ngx_http_milvus_cdc_grpc_call_conf_t   cf;
+
+    if (e->rep_done == offset) {
+        /* done: the checkpoint moves past it */
+        e->rep_done = -1;
+        sc->acked = offset;
+        sc->acked_ts = h->ts;
+        sc->dirty = 1;
+        return NGX_OK;
+    }
+
+    method = ngx_http_milvus_cdc_msg_rpc_method(h->type);
+
+    if (method == NULL || h->replicate) {
+        /* not a call to repeat, or one a CDC already replicated */
+        sc->acked = offset;
+        sc->dirty = 1;
+        return NGX_OK;
+    }
+
+    if (e->rep_call
+        || (e->rep_retry
+            && (ngx_msec_int_t) (ngx_current_msec - e->rep_retry) < 0))
+    {
+        return NGX_AGAIN;
+    }
+
+    if (ngx_http_milvus_cdc_msg_rpc_names(data, len, &db, names,
+                                      NGX_HTTP_MILVUS_CDC_ENGINE_RPC_NAMES, &n)
+        != NGX_OK)
+    {
+        sc->acked = offset;
+        sc->dirty = 1;
+        return NGX_OK;
+    }
+
+    if (db.len == 0) {
+        db = def;
+    }
+
+    if (n == 0) {
+        /* a database: in scope if any of its collections may be */
+
+        if (!ngx_http_milvus_cdc_registry_in_scope(e, &db, &any)) {
+            sc->acked = offset;
+            sc->dirty = 1;
+            return NGX_OK;
+        }
+
+    } else {
+        c = ngx_http_milvus_cdc_registry_by_name(e, &db, &names[0]);
+
+        if (c == NULL) {
+            /* not seen yet: wait for the metadata, once */
+
+            if (sc->blocked && e->meta_gen >= sc->held_gen) {
+                sc->acked = offset;
+                sc->dirty = 1;
+                return NGX_OK;
+            }
+
+            if (!e->meta_busy) {
+                (void) ngx_http_milvus_cdc_registry_refresh(e);
+            }
+
+            return NGX_AGAIN;
+        }
+
+        if (c->state != COLL_READY) {
+            if (c->state == COLL_NEW || c->state == COLL_ENSURING) {
+                ngx_http_milvus_cdc_registry_ensure(e);
+                return NGX_AGAIN;
+            }
+
+            sc->acked = offset;
+            sc->dirty = 1;
+            return NGX_OK;
+        }
+
+        /* about an older collection of the same name */
+
+        mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+
+        if (mc && h->ts < mc->create_time) {
+            sc->acked = offset;
+            sc->dirty = 1;
+            return NGX_OK;
+        }
+
+        /*
+         * never ahead of the data: a Flush or Load made before the target
+         * has every earlier row would seal or load without them
+         */
+
+        if (ngx_http_milvus_cdc_ops_behind(e, c, h->ts)) {
+            return NGX_AGAIN;
+        }
+    }
+
+    if (ngx_http_milvus_cdc_msg_mark_replicated(data, len, h->ts, &body,
+                                                e->log)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&cf, sizeof(cf));
+    cf.method = *method;
+    cf.request = body;
+    cf.dbname = db;
+    cf.timeout = ENGINE_RPC_TIMEOUT;
+    cf.handler = ngx_http_milvus_cdc_ops_rpc_done;
+    cf.data = e;
+
+    e->rep_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf, e->log);
+
+    ngx_free(body.data);
+
+    if (e->rep_call == NULL) {
+        e->rep_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return NGX_AGAIN;
+    }
+
+    e->rep_offset = offset;
+    e->rep_reply = (h->type == NGX_HTTP_MILVUS_CDC_MSG_FLUSH)
+                   ? NGX_HTTP_MILVUS_CDC_MSG_RPC_FLUSH
+                   : NGX_HTTP_MILVUS_CDC_ENGINE_STATUS_REPLY;
+
+    ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                  "milvus_cdc: task %V: %V of %V.%V replicated",
+                  &e->task.task_id, method, &db,
+                  n ? &names[0] : &any);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_milvus_cdc_ops_rpc_done(ngx_http_milvus_cdc_grpc_result_t *res,
+    void *data)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    int64_t                          offset;
+    ngx_int_t                        rc;
+    ngx_http_milvus_cdc_msg_reply_t  r;
+
+    e->rep_call = NULL;
+    offset = e->rep_offset;
+    e->rep_offset = -1;
+
+    if (res->status != 0) {
+        ngx_http_milvus_cdc_writer_trouble(e,
+                                  ngx_http_milvus_cdc_msg_method(e->rep_reply),
+                                  NULL, res);
+        e->rep_done = -1;
+        e->rep_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return;
+    }
+
+    ngx_http_milvus_cdc_writer_recovered(e);
+
+    /* a refusal ("index already exist", …) is logged, not retried */
+
+    ngx_memzero(&r, sizeof(r));
+
+    rc = ngx_http_milvus_cdc_msg_reply(e->rep_reply, &res->reply, &r, e->log);
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: the target refused a replicated "
+                      "call: %V", &e->task.task_id, &r.reason);
+    }
+
+    ngx_http_milvus_cdc_msg_reply_free(&r);
+
+    e->rep_done = offset;
+    e->rep_retry = 0;
+}
+
+
+/*
+ * Whether the target has not yet acknowledged every source message of the
+ * collection's pchannels up to ts (their checkpoints are behind ts).
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_behind(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, uint64_t ts)
+{
+    ngx_str_t                              *pc;
+    ngx_uint_t                              i, j;
+    ngx_http_milvus_cdc_schan_t            *sc;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+
+    mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+    if (mc == NULL) {
+        return 0;
+    }
+
+    pc = mc->pchannels.elts;
+    sc = e->schans.elts;
+
+    for (i = 0; i < mc->pchannels.nelts; i++) {
+        for (j = 0; j < e->schans.nelts; j++) {
+            if (sc[j].name.len == pc[i].len
+                && ngx_strncmp(sc[j].name.data, pc[i].data, pc[i].len) == 0
+                && sc[j].acked_ts < ts)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_dml(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset,
+    ngx_http_milvus_cdc_msg_t *m)
+{
+    uint64_t                            src, out;
+    ngx_int_t                           k;
+    ngx_str_t                           bytes, del;
+    ngx_uint_t                          i;
+    ngx_http_milvus_cdc_coll_t         *c;
+    ngx_http_milvus_cdc_part_t         *parts;
+    ngx_http_milvus_cdc_pack_t         *pack;
+    ngx_http_milvus_cdc_tchan_t        *t;
+    ngx_http_milvus_cdc_msg_rewrite_t   rw;
+
+    c = ngx_http_milvus_cdc_registry_coll(e, m->collection_id);
+
+    k = ngx_http_milvus_cdc_registry_shard(&m->shard_name);
+
+    if (k < 0 || (ngx_uint_t) k >= c->nshards) {
+        ngx_http_milvus_cdc_engine_fail(e, "collection %V.%V: unknown shard "
+                                        "%V", &c->db, &c->name,
+                                        &m->shard_name);
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&rw, sizeof(rw));
+
+    rw.collection_id = c->target_id;
+    rw.shard_name = c->tvchannels[k];
+    rw.partition_id = -1;
+
+    if (m->partition_id != -1) {
+        parts = c->parts.elts;
+
+        for (i = 0; i < c->parts.nelts; i++) {
+            if (parts[i].source_id == m->partition_id) {
+                rw.partition_id = parts[i].target_id;
+                break;
+            }
+        }
+
+        if (i == c->parts.nelts) {
+            /* a partition created since: CreatePartition is not in the WAL */
+
+            if (!e->meta_busy && !e->ddl) {
+                (void) ngx_http_milvus_cdc_registry_refresh(e);
+            }
+
+            return NGX_AGAIN;
+        }
+    }
+
+    t = c->tchans[k];
+
+    src = m->end_ts ? m->end_ts : m->hdr.ts;
+    out = ngx_http_milvus_cdc_clock_stamp(&t->clock, sc, src);
+    rw.ts = (out != src || m->hdr.ts == 0) ? out : 0;
+    rw.msg_id = ngx_http_milvus_cdc_ids_of(&e->ids, m->hdr.msg_id);
+
+    ngx_log_debug6(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                   "milvus_cdc: task %V: %V: %s of %V at %uL sent at %uL",
+                   &e->task.task_id, &t->name,
+                   m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT
+                   ? "insert" : "delete",
+                   &m->shard_name, src, out);
+
+    if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log) != NGX_OK) {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a message of "
+                                        "%V.%V", &c->db, &c->name);
+        return NGX_ERROR;
+    }
+
+    pack = ngx_http_milvus_cdc_source_pack(sc);
+    if (pack == NULL) {
+        ngx_free(bytes.data);
+        return NGX_ERROR;
+    }
+
+    pack->data = 1;
+
+    /*
+     * a replayed Insert the target may have had before a crash: its keys
+     * are deleted at the new timestamp first, so exactly one row stays
+     */
+
+    if (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT
+        && (src <= t->clock.replay_ts || c->existed)
+        && c->pk_field >= 0
+        && ngx_http_milvus_cdc_msg_insert_delete(&bytes, c->pk_field, m,
+                                    &rw.shard_name, out,
+                                    ngx_http_milvus_cdc_ids_new(&e->ids),
+                                    &del, e->log)
+           == NGX_OK)
+    {
+        if (ngx_http_milvus_cdc_writer_enqueue(t, &del, out, pack, NULL)
+            != NGX_OK)
+        {
+            ngx_free(bytes.data);
+            return NGX_ERROR;
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                       "milvus_cdc: task %V: %V: replayed insert at %uL "
+                       "preceded by a delete of its keys",
+                       &e->task.task_id, &t->name, out);
+    }
+
+    if (ngx_http_milvus_cdc_writer_enqueue(t, &bytes, out, pack, NULL)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_milvus_cdc_resume_add(&sc->resume, src, offset);
+
+    return NGX_OK;
+}
+
+
+/*
+ * DropCollection / DropPartition: the source broadcasts it to every
+ * pchannel of the collection.  The first copy is forwarded to every target
+ * pchannel of the collection; once the target has them, the drop itself
+ * is made with MilvusService DropCollection/DropPartition marked as
+ * replicated (so that the target does not broadcast its own).
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_drop(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, ngx_http_milvus_cdc_msg_t *m)
+{
+    uint64_t                               out;
+    ngx_str_t                              bytes;
+    ngx_uint_t                             i, k, rpc, partition;
+    ngx_http_milvus_cdc_coll_t            *c;
+    ngx_http_milvus_cdc_part_t            *parts, *part;
+    ngx_http_milvus_cdc_msg_rewrite_t      rw;
+    ngx_http_milvus_cdc_msg_request_t      rq;
+    ngx_http_milvus_cdc_grpc_call_conf_t   cf;
+
+    ngx_memzero(&cf, sizeof(cf));
+
+    c = ngx_http_milvus_cdc_registry_coll(e, m->collection_id);
+    part = NULL;
+    partition = (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION);
+
+    if (partition) {
+        parts = c->parts.elts;
+
+        for (i = 0; i < c->parts.nelts; i++) {
+            if (parts[i].source_id == m->partition_id) {
+                part = &parts[i];
+                break;
+            }
+        }
+
+        if (part == NULL && !(sc->blocked && e->meta_gen >= sc->held_gen)) {
+            /* created since the last snapshot: learn it first */
+
+            if (!e->meta_busy && !e->ddl) {
+                (void) ngx_http_milvus_cdc_registry_refresh(e);
+            }
+
+            return NGX_AGAIN;
+        }
+
+        if (part == NULL || part->dropped) {
+            return NGX_OK;
+        }
+
+        if (c->dropping && c->dropping != part) {
+            return NGX_AGAIN;
+        }
+    }
+
+    if (c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE && c->dropping == NULL
+        && c->state == COLL_READY)
+    {
+
+        /* the first copy: forwarded to every target pchannel */
+
+        ngx_memzero(&rw, sizeof(rw));
+        rw.collection_id = c->target_id;
+        rw.partition_id = part ? part->target_id : 0;
+
+        for (k = 0; k < c->nshards; k++) {
+            out = ngx_http_milvus_cdc_clock_stamp(&c->tchans[k]->clock, sc,
+                                                   m->hdr.ts);
+            rw.ts = out != m->hdr.ts ? out : 0;
+            rw.shard_name = c->tvchannels[k];
+
+            if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log)
+                != NGX_OK)
+            {
+                ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a drop of "
+                                                "%V.%V", &c->db, &c->name);
+                return NGX_ERROR;
+            }
+
+            c->wait++;
+
+            if (ngx_http_milvus_cdc_writer_enqueue(c->tchans[k], &bytes, out,
+                                                   NULL, &c->wait)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        if (partition) {
+            c->dropping = part;
+
+        } else {
+            c->state = COLL_DROPPING;
+        }
+
+        return NGX_AGAIN;
+    }
+
+    /* the forwarded copies on the target, then the drop call itself */
+
+    if (c->wait || e->ddl_call || e->ddl
+        || (c->drop_retry
+            && (ngx_msec_int_t) (ngx_current_msec - c->drop_retry) < 0))
+    {
+        return NGX_AGAIN;
+    }
+
+    if (c->drop_rpc != NGX_HTTP_MILVUS_CDC_DROP_DROPPING) {
+
+        /*
+         * a partition is released first: the source released it before
+         * the drop, on the replicate channel, which may not have got
+         * there yet; a loaded partition cannot be dropped
+         */
+
+        if (partition && c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE) {
+            if (ngx_http_milvus_cdc_msg_release_partition(&c->db, &c->name,
+                                                          &part->name, &bytes,
+                                                          e->log)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            rpc = NGX_HTTP_MILVUS_CDC_MSG_RELEASE_PARTITIONS;
+            cf.method = *ngx_http_milvus_cdc_msg_rpc_method(rpc);
+
+        } else {
+            ngx_memzero(&rq, sizeof(rq));
+            rq.db_name = c->db;
+            rq.collection_name = c->name;
+            rq.replicate_ts = m->hdr.ts;
+
+            if (partition) {
+                rq.partition_name = part->name;
+                rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_PARTITION;
+
+            } else {
+                rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_COLLECTION;
+            }
+
+            if (ngx_http_milvus_cdc_msg_request(rpc, &rq, &bytes, e->log)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
+        }
+
+        /* e->ddl stays NULL: the DDL machine is not involved */
+
+        cf.request = bytes;
+        cf.dbname = c->db;
+        cf.timeout = ENGINE_RPC_TIMEOUT;
+        cf.handler = ngx_http_milvus_cdc_ops_drop_done;
+        cf.data = e;
+        e->drop_coll = c;
+
+        e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf,
+                                                          e->log);
+        ngx_free(bytes.data);
+
+        if (e->ddl_call) {
+            c->drop_rpc = (partition
+                           && c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE)
+                          ? NGX_HTTP_MILVUS_CDC_DROP_RELEASING
+                          : NGX_HTTP_MILVUS_CDC_DROP_DROPPING;
+        }
+
+        return NGX_AGAIN;
+    }
+
+    /* the drop call has completed, and went through */
+
+    c->drop_rpc = NGX_HTTP_MILVUS_CDC_DROP_NONE;
+
+    if (partition) {
+        part->dropped = 1;
+        c->dropping = NULL;
+
+    } else {
+        c->state = COLL_DROPPED;
+    }
+
+    if (partition) {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: drop of partition %V of %V.%V "
+                      "replicated", &e->task.task_id, &part->name, &c->db,
+                      &c->name);
+
+    } else {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: drop of %V.%V replicated",
+                      &e->task.task_id, &c->db, &c->name);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The target's answer to a drop's ReleasePartitions, DropPartition or
+ * DropCollection: a transport failure is retried (the same step again); a
+ * refusal pauses the task with the target's message, except "not found"
+ * (a drop read again after a restart: done already).
+ */
+
+static void
+ngx_http_milvus_cdc_ops_drop_done(ngx_http_milvus_cdc_grpc_result_t *res,
+    void *data)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    ngx_int_t                         rc;
+    ngx_str_t                         call, part;
+    ngx_http_milvus_cdc_coll_t       *c;
+    ngx_http_milvus_cdc_msg_reply_t   r;
+
+    e->ddl_call = NULL;
+    c = e->drop_coll;
+    e->drop_coll = NULL;
+
+    if (c == NULL || e->state == ENGINE_FAILED) {
+        return;
+    }
+
+    if (c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_RELEASING) {
+        ngx_str_set(&call, "ReleasePartitions");
+
+    } else if (c->dropping) {
+        ngx_str_set(&call, "DropPartition");
+
+    } else {
+        ngx_str_set(&call, "DropCollection");
+    }
+
+    if (res->status != 0) {
+        ngx_http_milvus_cdc_writer_trouble(e, &call, &c->name, res);
+
+        /* the same step again, later: release again, or drop again */
+        c->drop_rpc = (c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_DROPPING
+                       && c->dropping)
+                      ? NGX_HTTP_MILVUS_CDC_DROP_RELEASING
+                      : NGX_HTTP_MILVUS_CDC_DROP_NONE;
+        c->drop_retry = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return;
+    }
+
+    ngx_http_milvus_cdc_writer_recovered(e);
+
+    /* each of the three answers a common.Status */
+
+    rc = ngx_http_milvus_cdc_msg_reply(NGX_HTTP_MILVUS_CDC_ENGINE_STATUS_REPLY,
+                                       &res->reply, &r, e->log);
+
+    ngx_str_null(&part);
+
+    if (c->dropping) {
+        part = c->dropping->name;
+    }
+
+    if (rc == NGX_DECLINED
+        && (r.reason.len == 0
+            || (ngx_strlcasestrn(r.reason.data, r.reason.data + r.reason.len,
+                                 (u_char *) "not found",
+                                 sizeof("not found") - 2)
+                == NULL
+                && ngx_strlcasestrn(r.reason.data,
+                                    r.reason.data + r.reason.len,
+                                    (u_char *) "not exist",
+                                    sizeof("not exist") - 2)
+                   == NULL)))
+    {
+        ngx_http_milvus_cdc_engine_fail(e, "%V of %V.%V%s%V refused by the "
+                                        "target: %V (error code %i)", &call,
+                                        &c->db, &c->name,
+                                        part.len ? " partition " : "", &part,
+                                        r.reason.len ? &r.reason : &call,
+                                        r.error_code ? r.error_code
+                                                     : r.code);
+
+    } else if (rc == NGX_ERROR) {
+        ngx_http_milvus_cdc_engine_fail(e, "undecodable reply of %V of "
+                                        "%V.%V", &call, &c->db, &c->name);
+    }
+
+    ngx_http_milvus_cdc_msg_reply_free(&r);
+}
+
+
+/* a source TimeTick closes the pack of its pchannel */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_tick(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, int64_t offset, uint64_t ts)
+{
+    uint64_t                       out;
+    ngx_str_t                      bytes;
+    ngx_uint_t                     i;
+    ngx_http_milvus_cdc_pack_t    *pack;
+    ngx_http_milvus_cdc_tchan_t  **tp;
+
+    pack = ngx_http_milvus_cdc_source_pack(sc);
+    if (pack == NULL) {
+        return NGX_ERROR;
+    }
+
+    pack->offset = offset;
+    pack->ts = ts;
+    pack->resume = ngx_http_milvus_cdc_resume_tick(&sc->resume, ts, offset);
+
+    if (pack->resume <= offset) {
+        ngx_log_debug5(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                       "milvus_cdc: task %V: %V: TimeTick %uL at %L: "
+                       "read again from %L after a restart",
+                       &e->task.task_id, &sc->name, ts, offset,
+                       pack->resume);
+    }
+
+    tp = sc->tchans.elts;
+
+    for (i = 0; i < sc->tchans.nelts; i++) {
+        out = ngx_http_milvus_cdc_clock_tick(&tp[i]->clock, sc, ts);
+
+        if (out == 0) {
+            /* another source pchannel of this target pchannel is behind */
+            continue;
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, e->log, 0,
+                       "milvus_cdc: task %V: %V: TimeTick %uL",
+                       &e->task.task_id, &tp[i]->name, out);
+
+        if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
+            || ngx_http_milvus_cdc_writer_enqueue(tp[i], &bytes, out, pack,
+                                                  NULL)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    /* sealed */
+
+    sc->open = NULL;
+
+    if (sc->tail) {
+        sc->tail->next = pack;
+
+    } else {
+        sc->head = pack;
+    }
+
+    sc->tail = pack;
+
+    return NGX_OK;
+}

@@ -1,0 +1,938 @@
+
+/*
+ * Copyright (C) ngx_http_milvus_cdc_module authors
+ *
+ * The engine's collection registry: the source metadata snapshots, the
+ * collections and partitions of the task's scope, and the steps that
+ * create them on the target (HasCollection, CreateCollection,
+ * DescribeCollection, CreatePartition, ...).
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_milvus_cdc_engine_int.h"
+
+
+static void ngx_http_milvus_cdc_registry_meta(
+    ngx_http_milvus_cdc_meta_snapshot_t *snap, ngx_str_t *err, void *data);
+static void ngx_http_milvus_cdc_registry_learn(ngx_http_milvus_cdc_engine_t *e);
+static ngx_int_t ngx_http_milvus_cdc_registry_ddl_call(
+    ngx_http_milvus_cdc_engine_t *e, ngx_uint_t rpc,
+    ngx_http_milvus_cdc_msg_request_t *rq);
+static void ngx_http_milvus_cdc_registry_ddl_done(
+    ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static ngx_int_t ngx_http_milvus_cdc_registry_ddl_reply(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    ngx_uint_t rpc, ngx_http_milvus_cdc_msg_reply_t *r);
+static ngx_int_t ngx_http_milvus_cdc_registry_own(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+static ngx_http_milvus_cdc_id_map_t *ngx_http_milvus_cdc_registry_id_map(
+    ngx_http_milvus_cdc_engine_t *e, int64_t source_id);
+static ngx_int_t ngx_http_milvus_cdc_registry_map(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_msg_reply_t *r);
+
+
+/*
+ * A metadata snapshot asked for, the pchannels' ends first while they are
+ * unknown (the brokers are asked again ENGINE_END_RETRY ms later when they
+ * do not answer).  NGX_OK, or NGX_ERROR when the task failed.
+ */
+
+ngx_int_t
+ngx_http_milvus_cdc_registry_snapshot(ngx_http_milvus_cdc_engine_t *e)
+{
+    if (e->ends == NULL && ngx_http_milvus_cdc_source_ends(e) != NGX_OK) {
+        e->meta_at = ngx_current_msec + ENGINE_END_RETRY;
+        return e->state == ENGINE_FAILED ? NGX_ERROR : NGX_OK;
+    }
+
+    (void) ngx_http_milvus_cdc_registry_refresh(e);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_registry_refresh(ngx_http_milvus_cdc_engine_t *e)
+{
+    ngx_int_t  rc;
+
+    e->meta_busy = 1;
+    e->meta_at = ngx_current_msec + ENGINE_META_PERIOD;
+
+    rc = ngx_http_milvus_cdc_meta_refresh(e->meta,
+                                          ngx_http_milvus_cdc_registry_meta, e);
+    if (rc == NGX_AGAIN) {
+        return NGX_OK;
+    }
+
+    e->meta_busy = (rc == NGX_BUSY);
+
+    return rc == NGX_BUSY ? NGX_OK : NGX_ERROR;
+}
+
+
+static void
+ngx_http_milvus_cdc_registry_meta(ngx_http_milvus_cdc_meta_snapshot_t *snap,
+    ngx_str_t *err, void *data)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    e->meta_busy = 0;
+
+    if (snap == NULL) {
+        /* logged by the reader; tried again later */
+        e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return;
+    }
+
+    if (e->snap) {
+        ngx_http_milvus_cdc_meta_snapshot_free(e->snap);
+    }
+
+    e->snap = snap;
+    e->meta_gen++;
+
+    ngx_http_milvus_cdc_registry_learn(e);
+
+    if (e->state == ENGINE_META) {
+        e->state = ENGINE_ENSURE;
+    }
+
+    ngx_http_milvus_cdc_registry_ensure(e);
+}
+
+
+/*
+ * A new snapshot: collections in scope become known (COLL_NEW), new
+ * partitions of ready collections are scheduled for creation on the
+ * target.
+ */
+
+static void
+ngx_http_milvus_cdc_registry_learn(ngx_http_milvus_cdc_engine_t *e)
+{
+    ngx_str_t                               db;
+    ngx_uint_t                              i, j, k, found;
+    ngx_http_milvus_cdc_coll_t             *c, **cp;
+    ngx_http_milvus_cdc_part_t             *parts;
+    ngx_http_milvus_cdc_meta_partition_t   *mp;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+
+    mc = e->snap->collections.elts;
+
+    for (i = 0; i < e->snap->collections.nelts; i++) {
+
+        c = ngx_http_milvus_cdc_registry_coll(e, mc[i].id);
+
+        if (c && c->state == COLL_READY) {
+
+            /* partitions are not in the WAL: compare */
+
+            mp = mc[i].partitions.elts;
+            parts = c->parts.elts;
+
+            for (j = 0; j < mc[i].partitions.nelts; j++) {
+                if (mp[j].state != NGX_HTTP_MILVUS_CDC_META_CREATED) {
+                    continue;
+                }
+
+                found = 0;
+
+                for (k = 0; k < c->parts.nelts; k++) {
+                    if (parts[k].source_id == mp[j].id) {
+                        found = 1;
+                        break;
+                    }
+                }
+
+                if (!found && !mc[i].partition_key) {
+                    c->state = COLL_NEW;
+                    c->step = NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS;
+                    break;
+                }
+            }
+
+            continue;
+        }
+
+        if (c) {
+            continue;
+        }
+
+        if (mc[i].state == NGX_HTTP_MILVUS_CDC_META_CREATING) {
+            /* wait until it is Created */
+            continue;
+        }
+
+        db = mc[i].db_name;
+
+        c = ngx_pcalloc(e->pool, sizeof(ngx_http_milvus_cdc_coll_t));
+        if (c == NULL) {
+            return;
+        }
+
+        c->source_id = mc[i].id;
+        c->pk_field = -1;
+
+        for (j = 0; j < mc[i].fields.nelts; j++) {
+            if (((ngx_http_milvus_cdc_meta_field_t *)
+                 mc[i].fields.elts)[j].primary)
+            {
+                c->pk_field = ((ngx_http_milvus_cdc_meta_field_t *)
+                               mc[i].fields.elts)[j].id;
+            }
+        }
+
+        c->db.data = ngx_pstrdup(e->pool, &db);
+        c->db.len = db.len;
+        c->name.data = ngx_pstrdup(e->pool, &mc[i].name);
+        c->name.len = mc[i].name.len;
+
+        if (c->db.data == NULL || c->name.data == NULL
+            || ngx_array_init(&c->parts, e->pool, 4,
+                              sizeof(ngx_http_milvus_cdc_part_t))
+               != NGX_OK)
+        {
+            return;
+        }
+
+        c->state = (mc[i].state == NGX_HTTP_MILVUS_CDC_META_CREATED
+                    && ngx_http_milvus_cdc_registry_in_scope(e, &c->db,
+                                                           &c->name))
+                   ? COLL_NEW : COLL_IGNORED;
+
+        cp = ngx_array_push(&e->colls);
+        if (cp == NULL) {
+            return;
+        }
+
+        *cp = c;
+
+        if (c->state == COLL_NEW) {
+            ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                          "milvus_cdc: task %V: collection %V.%V (%L) "
+                          "is in scope", &e->task.task_id, &c->db, &c->name,
+                          c->source_id);
+        }
+    }
+}
+
+
+/* "db.collection" against the task's scope lines ("*" matches any) */
+
+ngx_int_t
+ngx_http_milvus_cdc_registry_in_scope(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *db, ngx_str_t *name)
+{
+    u_char  *p, *eol, *dot, *last;
+    size_t   dl, nl;
+
+    last = e->task.scope.data + e->task.scope.len;
+
+    for (p = e->task.scope.data; p < last; p = eol + 1) {
+        eol = ngx_strlchr(p, last, '\n');
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        dot = ngx_strlchr(p, eol, '.');
+        if (dot == NULL) {
+            continue;
+        }
+
+        dl = dot - p;
+        nl = eol - dot - 1;
+
+        if (!((dl == 1 && *p == '*')
+              || (dl == db->len && ngx_strncmp(p, db->data, dl) == 0)))
+        {
+            continue;
+        }
+
+        if ((nl == 1 && dot[1] == '*')
+            || (nl == name->len && ngx_strncmp(dot + 1, name->data, nl) == 0))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+ngx_http_milvus_cdc_coll_t *
+ngx_http_milvus_cdc_registry_coll(ngx_http_milvus_cdc_engine_t *e, int64_t id)
+{
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_coll_t  **c;
+
+    c = e->colls.elts;
+
+    for (i = 0; i < e->colls.nelts; i++) {
+        if (c[i]->source_id == id) {
+            return c[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The DDL on the target, one call at a time: for the next collection in
+ * state COLL_NEW, steps 0 CreateDatabase (not "default"), 1
+ * CreateCollection, 2 DescribeCollection, 3 ShowPartitions, 4
+ * CreatePartition (one per missing partition, then 3 again), 5 ready.
+ * When none is left during start, the source log is opened.
+ */
+
+void
+ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
+{
+    ngx_uint_t                              i, j, k, n, found;
+    ngx_http_milvus_cdc_coll_t             *c, **colls;
+    ngx_http_milvus_cdc_part_t             *parts;
+    ngx_http_milvus_cdc_meta_partition_t   *mp;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+    ngx_http_milvus_cdc_msg_request_t       rq;
+    ngx_http_milvus_cdc_msg_kv_t           *kv;
+    ngx_keyval_t                           *props;
+
+    if (e->ddl_call || e->state == ENGINE_FAILED
+        || e->state == ENGINE_STOPPING)
+    {
+        return;
+    }
+
+    c = e->ddl;
+
+    if (c == NULL) {
+        colls = e->colls.elts;
+
+        for (i = 0; i < e->colls.nelts; i++) {
+            if (colls[i]->state == COLL_NEW) {
+                c = colls[i];
+                break;
+            }
+        }
+
+        if (c == NULL) {
+            if (e->state == ENGINE_ENSURE
+                && ngx_http_milvus_cdc_source_open(e) != NGX_OK)
+            {
+                return;
+            }
+
+            return;
+        }
+
+        e->ddl = c;
+
+        if (c->state == COLL_NEW && c->target_id == 0) {
+            c->step = (c->db.len == sizeof("default") - 1
+                       && ngx_strncmp(c->db.data, "default", c->db.len) == 0)
+                      ? NGX_HTTP_MILVUS_CDC_STEP_COLLECTION
+                      : NGX_HTTP_MILVUS_CDC_STEP_DATABASE;
+        }
+
+        c->state = COLL_ENSURING;
+    }
+
+    mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+
+    if (mc == NULL) {
+        /* gone from the source meanwhile */
+        c->state = COLL_IGNORED;
+        e->ddl = NULL;
+        ngx_http_milvus_cdc_registry_ensure(e);
+        return;
+    }
+
+    ngx_memzero(&rq, sizeof(rq));
+    rq.db_name = c->db;
+    rq.collection_name = c->name;
+
+    switch (c->step) {
+
+    case NGX_HTTP_MILVUS_CDC_STEP_DATABASE:
+        (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                   NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_DATABASE, &rq);
+        return;
+
+    case NGX_HTTP_MILVUS_CDC_STEP_COLLECTION:
+        if (!c->checked) {
+            (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                       NGX_HTTP_MILVUS_CDC_MSG_RPC_HAS_COLLECTION, &rq);
+            return;
+        }
+
+        rq.schema = mc->schema;
+        rq.shards_num = mc->shards_num;
+        rq.consistency_level = mc->consistency_level;
+        rq.replicate_ts = mc->create_time;
+
+        if (mc->partition_key) {
+            rq.num_partitions = mc->partitions.nelts;
+        }
+
+        n = mc->properties.nelts;
+
+        if (n) {
+            kv = ngx_pcalloc(e->pool, n * sizeof(ngx_http_milvus_cdc_msg_kv_t));
+            if (kv == NULL) {
+                return;
+            }
+
+            props = mc->properties.elts;
+
+            for (i = 0; i < n; i++) {
+                kv[i].key = props[i].key;
+                kv[i].value = props[i].value;
+            }
+
+            rq.properties = kv;
+            rq.nproperties = n;
+        }
+
+        (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                   NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION, &rq);
+        return;
+
+    case NGX_HTTP_MILVUS_CDC_STEP_DESCRIBE:
+        (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                   NGX_HTTP_MILVUS_CDC_MSG_RPC_DESCRIBE_COLLECTION, &rq);
+        return;
+
+    case NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS:
+        (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                   NGX_HTTP_MILVUS_CDC_MSG_RPC_SHOW_PARTITIONS, &rq);
+        return;
+
+    case NGX_HTTP_MILVUS_CDC_STEP_PARTITION:
+        /* the first source partition the target lacks */
+
+        mp = mc->partitions.elts;
+        parts = c->parts.elts;
+
+        for (j = 0; j < mc->partitions.nelts; j++) {
+            if (mp[j].state != NGX_HTTP_MILVUS_CDC_META_CREATED
+                || mc->partition_key)
+            {
+                continue;
+            }
+
+            found = 0;
+
+            for (k = 0; k < c->parts.nelts; k++) {
+                if (parts[k].name.len == mp[j].name.len
+                    && ngx_strncmp(parts[k].name.data, mp[j].name.data,
+                                   mp[j].name.len) == 0)
+                {
+                    parts[k].source_id = mp[j].id;
+                    found = 1;
+                    break;
+                }
+            }
+
+            if (!found) {
+                rq.partition_name = mp[j].name;
+                (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                           NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_PARTITION, &rq);
+                return;
+            }
+        }
+
+        /* every partition is there */
+
+        for (j = 0; j < mc->partitions.nelts; j++) {
+            for (k = 0; k < c->parts.nelts; k++) {
+                if (parts[k].name.len == mp[j].name.len
+                    && ngx_strncmp(parts[k].name.data, mp[j].name.data,
+                                   mp[j].name.len) == 0)
+                {
+                    parts[k].source_id = mp[j].id;
+                }
+            }
+        }
+
+        c->state = COLL_READY;
+        e->ddl = NULL;
+
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: collection %V.%V (%L) on the "
+                      "target as %L, %ui shards, %ui partitions",
+                      &e->task.task_id, &c->db, &c->name, c->source_id,
+                      c->target_id, c->nshards, c->parts.nelts);
+
+        ngx_http_milvus_cdc_registry_ensure(e);
+        return;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_ddl_call(ngx_http_milvus_cdc_engine_t *e,
+    ngx_uint_t rpc, ngx_http_milvus_cdc_msg_request_t *rq)
+{
+    ngx_str_t                             body;
+    ngx_http_milvus_cdc_grpc_call_conf_t  cf;
+
+    if (ngx_http_milvus_cdc_msg_request(rpc, rq, &body, e->log) != NGX_OK) {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to build the %s request",
+                                        "DDL");
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&cf, sizeof(cf));
+
+    cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
+    cf.request = body;
+    cf.dbname = rq->db_name;
+    cf.timeout = ENGINE_RPC_TIMEOUT;
+    cf.handler = ngx_http_milvus_cdc_registry_ddl_done;
+    cf.data = e;
+
+    e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf, e->log);
+
+    ngx_free(body.data);
+
+    if (e->ddl_call == NULL) {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to call the target %V",
+                                        &e->task.target_uri);
+        return NGX_ERROR;
+    }
+
+    /* the rpc being made, for its reply */
+
+    e->ddl->ddl_rpc = rpc;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_milvus_cdc_registry_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
+    void *data)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    ngx_int_t                         rc;
+    ngx_uint_t                        rpc;
+    ngx_http_milvus_cdc_coll_t       *c;
+    ngx_http_milvus_cdc_msg_reply_t   r;
+
+    e->ddl_call = NULL;
+    c = e->ddl;
+
+    if (c == NULL || e->state == ENGINE_FAILED) {
+        return;
+    }
+
+    rpc = c->ddl_rpc;
+    c->ddl_rpc = 0;
+
+    if (res->status != 0) {
+        /* transient: the target is restarting, try again later */
+
+        ngx_http_milvus_cdc_writer_trouble(e,
+                                           ngx_http_milvus_cdc_msg_method(rpc),
+                                           &c->name, res);
+        e->ddl = NULL;
+        c->state = COLL_NEW;
+        e->meta_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+        return;
+    }
+
+    ngx_http_milvus_cdc_writer_recovered(e);
+
+    ngx_memzero(&r, sizeof(r));
+
+    rc = ngx_http_milvus_cdc_msg_reply(rpc, &res->reply, &r, e->log);
+
+    if (rc == NGX_OK || rc == NGX_DECLINED) {
+        rc = ngx_http_milvus_cdc_registry_ddl_reply(e, c, rpc,
+                                                  rc == NGX_OK ? &r : NULL);
+
+        if (rc != NGX_OK) {
+            ngx_http_milvus_cdc_engine_fail(e, "%V of %V.%V on the target "
+                                            "failed: %V",
+                                            ngx_http_milvus_cdc_msg_method(rpc),
+                                            &c->db, &c->name, &r.reason);
+        }
+
+    } else {
+        ngx_http_milvus_cdc_engine_fail(e, "undecodable reply of %V",
+                                        ngx_http_milvus_cdc_msg_method(rpc));
+    }
+
+    ngx_http_milvus_cdc_msg_reply_free(&r);
+
+    if (e->state != ENGINE_FAILED) {
+        ngx_http_milvus_cdc_registry_ensure(e);
+    }
+}
+
+
+/* r == NULL: Milvus refused the call (the reason is in the reply) */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_uint_t rpc,
+    ngx_http_milvus_cdc_msg_reply_t *r)
+{
+    ngx_uint_t                     i;
+    ngx_http_milvus_cdc_part_t    *part;
+    ngx_http_milvus_cdc_id_map_t  *map;
+
+    switch (rpc) {
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_DATABASE:
+        /* "database already exist" is as good */
+        c->step = NGX_HTTP_MILVUS_CDC_STEP_COLLECTION;
+        return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION:
+        /* an existing collection is checked by the describe */
+        c->step = NGX_HTTP_MILVUS_CDC_STEP_DESCRIBE;
+        return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_HAS_COLLECTION:
+        if (r == NULL) {
+            return NGX_ERROR;
+        }
+
+        c->existed = r->value;
+        c->checked = 1;
+
+        if (!c->existed) {
+            return NGX_OK;
+        }
+
+        map = ngx_http_milvus_cdc_registry_id_map(e, c->source_id);
+
+        if (map && map->kind.len == sizeof(ENGINE_MAP_CREATED) - 1
+            && ngx_strncmp(map->kind.data, ENGINE_MAP_CREATED,
+                           map->kind.len) == 0)
+        {
+            /* the task's own: its checkpoints say what it holds */
+            c->existed = 0;
+            return NGX_OK;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: %V.%V is on the target "
+                      "already, rows read again replace its rows",
+                      &e->task.task_id, &c->db, &c->name);
+
+        return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_DESCRIBE_COLLECTION:
+        if (r == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_milvus_cdc_registry_map(e, c, r) != NGX_OK
+            || ngx_http_milvus_cdc_registry_own(e, c) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        c->step = NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS;
+        return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_SHOW_PARTITIONS:
+        if (r == NULL) {
+            return NGX_ERROR;
+        }
+
+        c->parts.nelts = 0;
+
+        for (i = 0; i < r->nnames; i++) {
+            part = ngx_array_push(&c->parts);
+            if (part == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memzero(part, sizeof(ngx_http_milvus_cdc_part_t));
+
+            part->target_id = r->ids[i];
+            part->name.data = ngx_pstrdup(e->pool, &r->names[i]);
+            part->name.len = r->names[i].len;
+
+            if (part->name.data == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        c->step = NGX_HTTP_MILVUS_CDC_STEP_PARTITION;
+        return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_PARTITION:
+        /* an existing partition shows in the next ShowPartitions */
+        c->step = NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS;
+        return NGX_OK;
+    }
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * Remembers, across restarts, whether the task created collection c on
+ * the target or found it there: a collection of its own is never "on the
+ * target already" when the task starts again (its checkpoints say what the
+ * target holds; replays are handled by the timestamps saved per target
+ * pchannel).  A collection of the task's that was replaced on the target
+ * (another id) is one found there from now on.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_own(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c)
+{
+    u_char                        *p;
+    ngx_str_t                      kind;
+    ngx_http_milvus_cdc_id_map_t  *map, m;
+
+    map = ngx_http_milvus_cdc_registry_id_map(e, c->source_id);
+
+    if (map && map->target_id != c->target_id && !c->existed) {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: %V.%V on the target is %L, not "
+                      "the %L the task created: rows read again replace "
+                      "its rows", &e->task.task_id, &c->db, &c->name,
+                      c->target_id, map->target_id);
+        c->existed = 1;
+    }
+
+    if (c->existed) {
+        ngx_str_set(&kind, ENGINE_MAP_FOUND);
+
+    } else {
+        ngx_str_set(&kind, ENGINE_MAP_CREATED);
+    }
+
+    if (map && map->target_id == c->target_id
+        && map->kind.len == kind.len
+        && ngx_strncmp(map->kind.data, kind.data, kind.len) == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (map == NULL) {
+        map = ngx_array_push(&e->id_maps);
+        if (map == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    p = ngx_pnalloc(e->pool, c->db.len + 1 + c->name.len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    m.kind = kind;
+    m.source_id = c->source_id;
+    m.target_id = c->target_id;
+    m.name.data = p;
+    m.name.len = ngx_sprintf(p, "%V.%V%Z", &c->db, &c->name) - p - 1;
+
+    *map = m;
+
+    if (ngx_http_milvus_cdc_store_id_map_put(e->store, &e->task.task_id, &m)
+        != NGX_OK)
+    {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to write the task store");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_milvus_cdc_id_map_t *
+ngx_http_milvus_cdc_registry_id_map(ngx_http_milvus_cdc_engine_t *e,
+    int64_t source_id)
+{
+    ngx_uint_t                     i;
+    ngx_http_milvus_cdc_id_map_t  *map;
+
+    map = e->id_maps.elts;
+
+    for (i = 0; i < e->id_maps.nelts; i++) {
+        if (map[i].source_id == source_id) {
+            return &map[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The target's ids and channels of a collection: shard i of the source
+ * (vchannel suffix "v<i>") goes to the target vchannel with the same
+ * suffix, which lives on the target pchannel of the same index.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_map(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_msg_reply_t *r)
+{
+    ngx_int_t                               k;
+    ngx_uint_t                              i, j;
+    ngx_str_t                              *sp;
+    ngx_http_milvus_cdc_tchan_t            *t;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+
+    mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+
+    if (mc == NULL || r->nvchannels == 0
+        || r->nvchannels != (ngx_uint_t) mc->shards_num
+        || r->npchannels != r->nvchannels)
+    {
+        return NGX_ERROR;
+    }
+
+    c->target_id = r->collection_id;
+    c->nshards = r->nvchannels;
+
+    c->tvchannels = ngx_pcalloc(e->pool, c->nshards * sizeof(ngx_str_t));
+    c->tchans = ngx_pcalloc(e->pool, c->nshards * sizeof(void *));
+
+    if (c->tvchannels == NULL || c->tchans == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < r->nvchannels; i++) {
+        k = ngx_http_milvus_cdc_registry_shard(&r->vchannels[i]);
+
+        if (k < 0 || (ngx_uint_t) k >= c->nshards) {
+            return NGX_ERROR;
+        }
+
+        c->tvchannels[k].data = ngx_pstrdup(e->pool, &r->vchannels[i]);
+        c->tvchannels[k].len = r->vchannels[i].len;
+
+        t = ngx_http_milvus_cdc_writer_channel(e, &r->pchannels[i]);
+
+        if (c->tvchannels[k].data == NULL || t == NULL) {
+            return NGX_ERROR;
+        }
+
+        c->tchans[k] = t;
+    }
+
+    /* the source pchannel of shard k feeds the target pchannel of shard k */
+
+    sp = mc->pchannels.elts;
+
+    for (j = 0; j < mc->vchannels.nelts && j < mc->pchannels.nelts; j++) {
+        k = ngx_http_milvus_cdc_registry_shard(
+                              &((ngx_str_t *) mc->vchannels.elts)[j]);
+
+        if (k >= 0 && (ngx_uint_t) k < c->nshards) {
+            ngx_http_milvus_cdc_registry_feed(e, &sp[j], c->tchans[k]);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the TimeTicks of source pchannel "pchannel" go to target pchannel t */
+
+void
+ngx_http_milvus_cdc_registry_feed(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *pchannel, ngx_http_milvus_cdc_tchan_t *t)
+{
+    ngx_uint_t                     i, j;
+    ngx_http_milvus_cdc_feed_t    *f;
+    ngx_http_milvus_cdc_tchan_t  **tp;
+    ngx_http_milvus_cdc_schan_t   *sc;
+
+    sc = e->schans.elts;
+
+    for (i = 0; i < e->schans.nelts; i++) {
+        if (sc[i].name.len != pchannel->len
+            || ngx_strncmp(sc[i].name.data, pchannel->data, pchannel->len)
+               != 0)
+        {
+            continue;
+        }
+
+        f = ngx_http_milvus_cdc_clock_feed(&t->clock, &sc[i]);
+        if (f) {
+            f->fed = 1;
+        }
+
+        tp = sc[i].tchans.elts;
+
+        for (j = 0; j < sc[i].tchans.nelts; j++) {
+            if (tp[j] == t) {
+                return;
+            }
+        }
+
+        tp = ngx_array_push(&sc[i].tchans);
+        if (tp) {
+            *tp = t;
+        }
+
+        return;
+    }
+}
+
+
+ngx_http_milvus_cdc_coll_t *
+ngx_http_milvus_cdc_registry_by_name(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *db, ngx_str_t *name)
+{
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_coll_t  **c, *found;
+
+    c = e->colls.elts;
+    found = NULL;
+
+    for (i = 0; i < e->colls.nelts; i++) {
+        if (c[i]->db.len == db->len && c[i]->name.len == name->len
+            && ngx_strncmp(c[i]->db.data, db->data, db->len) == 0
+            && ngx_strncmp(c[i]->name.data, name->data, name->len) == 0)
+        {
+            /* a live one before a dropped one of the same name */
+
+            if (found == NULL || c[i]->state != COLL_DROPPED) {
+                found = c[i];
+            }
+        }
+    }
+
+    return found;
+}
+
+
+/* "<pchannel>_<collection id>v<k>" → k, or -1 */
+
+ngx_int_t
+ngx_http_milvus_cdc_registry_shard(ngx_str_t *vchannel)
+{
+    u_char  *p, *last;
+
+    last = vchannel->data + vchannel->len;
+
+    for (p = last; p > vchannel->data && p[-1] >= '0' && p[-1] <= '9'; p--) {
+        /* void */
+    }
+
+    if (p == last || p == vchannel->data || p[-1] != 'v') {
+        return NGX_ERROR;
+    }
+
+    return ngx_atoi(p, last - p);
+}
+
+
