@@ -16,6 +16,8 @@
 #include "ngx_http_milvus_cdc_engine_int.h"
 
 
+static ngx_int_t ngx_http_milvus_cdc_engine_copy(ngx_pool_t *pool,
+    ngx_str_t *s);
 static ngx_int_t ngx_http_milvus_cdc_engine_start(
     ngx_http_milvus_cdc_engine_t *e);
 
@@ -45,28 +47,34 @@ ngx_http_milvus_cdc_engine_create(ngx_http_milvus_cdc_task_t *task,
     e->store = store;
     e->task = *task;
 
-#define ENGINE_COPY(f)                                                        \
-    e->task.f.data = ngx_pnalloc(pool, task->f.len + 1);                      \
-    if (e->task.f.data == NULL) {                                             \
-        ngx_destroy_pool(pool);                                               \
-        return NULL;                                                          \
-    }                                                                         \
-    ngx_memcpy(e->task.f.data, task->f.data, task->f.len);                    \
-    e->task.f.data[task->f.len] = '\0'
-
-    ENGINE_COPY(task_id);
-    ENGINE_COPY(target_uri);
-    ENGINE_COPY(target);
-    ENGINE_COPY(token);
-    ENGINE_COPY(dial_json);
-    ENGINE_COPY(scope);
-
     /* what the engine does not use must not point into the caller's pool */
 
     ngx_str_null(&e->task.connect_json);
     ngx_str_null(&e->task.scope_json);
     e->stale_reason = (task->reason.len != 0);
     ngx_str_null(&e->task.reason);
+
+    if (ngx_http_milvus_cdc_engine_copy(pool, &e->task.task_id) != NGX_OK
+        || ngx_http_milvus_cdc_engine_copy(pool, &e->task.target_uri)
+           != NGX_OK
+        || ngx_http_milvus_cdc_engine_copy(pool, &e->task.target) != NGX_OK
+        || ngx_http_milvus_cdc_engine_copy(pool, &e->task.token) != NGX_OK
+        || ngx_http_milvus_cdc_engine_copy(pool, &e->task.dial_json)
+           != NGX_OK
+        || ngx_http_milvus_cdc_engine_copy(pool, &e->task.scope) != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    /* the positions the task was created with, if any */
+
+    if (ngx_http_milvus_cdc_source_positions(e, &task->scope_json)
+        != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
 
     ngx_http_milvus_cdc_ids_init(&e->ids,
                                  ngx_crc32_short(task->task_id.data,
@@ -82,6 +90,26 @@ ngx_http_milvus_cdc_engine_create(ngx_http_milvus_cdc_task_t *task,
     }
 
     return e;
+}
+
+
+/* s, copied into pool, NUL-terminated */
+
+static ngx_int_t
+ngx_http_milvus_cdc_engine_copy(ngx_pool_t *pool, ngx_str_t *s)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, s->len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, s->data, s->len);
+    p[s->len] = '\0';
+    s->data = p;
+
+    return NGX_OK;
 }
 
 

@@ -305,6 +305,13 @@ ngx_http_milvus_cdc_pack_t *ngx_http_milvus_cdc_source_pack(
 void ngx_http_milvus_cdc_source_advance(
     ngx_http_milvus_cdc_engine_t *e);
 /*
+ * The positions the task was created with (the caller's task->scope_json,
+ * read once by engine_create) into e->froms.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_source_positions(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *scope_json);
+
+/*
  * The first offset of pchannel "name" collection c replicates when the
  * task was created with positions for it, -1 when it was not.
  */

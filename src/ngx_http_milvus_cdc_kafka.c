@@ -59,6 +59,8 @@ struct ngx_http_milvus_cdc_kafka_s {
 };
 
 
+static ngx_int_t ngx_http_milvus_cdc_kafka_brokers(ngx_array_t *list,
+    u_char *buf, size_t size);
 static ngx_int_t ngx_http_milvus_cdc_kafka_conf_set(rd_kafka_conf_t *rconf,
     const char *name, const char *value, u_char *err, size_t errlen);
 static void ngx_http_milvus_cdc_kafka_log_cb(const rd_kafka_t *rk, int level,
@@ -82,14 +84,37 @@ static ngx_int_t ngx_http_milvus_cdc_kafka_hold(
     ngx_http_milvus_cdc_kafka_msg_t *msg);
 
 
+/*
+ * Manual assignment at explicit offsets, nothing stored in Kafka (the
+ * positions are the task store's checkpoints); group.id only because
+ * rd_kafka_assign()/consumer_poll() fail with "Unknown group" without one;
+ * records up to 10 MiB (Milvus producer message.max.bytes).
+ */
+
+static struct {
+    const char  *name;
+    const char  *value;
+} ngx_http_milvus_cdc_kafka_settings[] = {
+    { "enable.auto.commit", "false" },
+    { "enable.auto.offset.store", "false" },
+    { "enable.partition.eof", "true" },
+    { "auto.offset.reset", "error" },
+    { "allow.auto.create.topics", "false" },
+    { "max.partition.fetch.bytes", "16777216" },
+    { "fetch.max.bytes", "33554432" },
+    { "socket.keepalive.enable", "true" },
+    { "log.connection.close", "false" },
+    { "log.queue", "true" },
+    { NULL, NULL }
+};
+
+
 ngx_http_milvus_cdc_kafka_t *
 ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
     u_char *err, size_t errlen)
 {
-    u_char                       *p, *last;
     char                          errstr[512];
     sigset_t                      set, old;
-    ngx_str_t                    *b;
     ngx_uint_t                    i;
     ngx_pool_t                   *pool;
     rd_kafka_t                   *rk;
@@ -103,24 +128,13 @@ ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
         return NULL;
     }
 
-    b = conf->brokers->elts;
-    p = brokers;
-    last = brokers + sizeof(brokers) - 1;
-
-    for (i = 0; i < conf->brokers->nelts; i++) {
-        if (b[i].len == 0 || (size_t) (last - p) < b[i].len + 1) {
-            ngx_cpystrn(err, (u_char *) "bad Kafka broker list", errlen);
-            return NULL;
-        }
-
-        if (i) {
-            *p++ = ',';
-        }
-
-        p = ngx_cpymem(p, b[i].data, b[i].len);
+    if (ngx_http_milvus_cdc_kafka_brokers(conf->brokers, brokers,
+                                          sizeof(brokers))
+        != NGX_OK)
+    {
+        ngx_cpystrn(err, (u_char *) "bad Kafka broker list", errlen);
+        return NULL;
     }
-
-    *p = '\0';
 
     if (conf->group_id.len >= sizeof(group)
         || conf->client_id.len >= sizeof(client))
@@ -168,12 +182,7 @@ ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
 
     rconf = rd_kafka_conf_new();
 
-    /*
-     * manual assignment at explicit offsets, nothing stored in Kafka (the
-     * positions are the task store's checkpoints); group.id only because
-     * rd_kafka_assign()/consumer_poll() fail with "Unknown group" without
-     * one; records up to 10 MiB (Milvus producer message.max.bytes)
-     */
+    /* the settings of the table above, then the conf's */
 
     if (ngx_http_milvus_cdc_kafka_conf_set(rconf, "bootstrap.servers",
                                            (char *) brokers, err, errlen)
@@ -183,44 +192,23 @@ ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
            != NGX_OK
         || ngx_http_milvus_cdc_kafka_conf_set(rconf, "client.id",
                                               (char *) client, err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "enable.auto.commit",
-                                              "false", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf,
-                                              "enable.auto.offset.store",
-                                              "false", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "enable.partition.eof",
-                                              "true", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "auto.offset.reset",
-                                              "error", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf,
-                                              "allow.auto.create.topics",
-                                              "false", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf,
-                                              "max.partition.fetch.bytes",
-                                              "16777216", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "fetch.max.bytes",
-                                              "33554432", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "socket.keepalive.enable",
-                                              "true", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "log.connection.close",
-                                              "false", err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "log.queue", "true",
-                                              err, errlen)
            != NGX_OK)
     {
         rd_kafka_conf_destroy(rconf);
         ngx_destroy_pool(pool);
         return NULL;
+    }
+
+    for (i = 0; ngx_http_milvus_cdc_kafka_settings[i].name; i++) {
+        if (ngx_http_milvus_cdc_kafka_conf_set(rconf,
+                ngx_http_milvus_cdc_kafka_settings[i].name,
+                ngx_http_milvus_cdc_kafka_settings[i].value, err, errlen)
+            != NGX_OK)
+        {
+            rd_kafka_conf_destroy(rconf);
+            ngx_destroy_pool(pool);
+            return NULL;
+        }
     }
 
     rd_kafka_conf_set_log_cb(rconf, ngx_http_milvus_cdc_kafka_log_cb);
@@ -268,6 +256,38 @@ ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
                    brokers);
 
     return k;
+}
+
+
+/* "host:port,host:port", NUL-terminated, into buf */
+
+static ngx_int_t
+ngx_http_milvus_cdc_kafka_brokers(ngx_array_t *list, u_char *buf,
+    size_t size)
+{
+    u_char      *p, *last;
+    ngx_str_t   *b;
+    ngx_uint_t   i;
+
+    b = list->elts;
+    p = buf;
+    last = buf + size - 1;
+
+    for (i = 0; i < list->nelts; i++) {
+        if (b[i].len == 0 || (size_t) (last - p) < b[i].len + 1) {
+            return NGX_ERROR;
+        }
+
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, b[i].data, b[i].len);
+    }
+
+    *p = '\0';
+
+    return NGX_OK;
 }
 
 

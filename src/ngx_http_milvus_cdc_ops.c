@@ -29,6 +29,13 @@ static ngx_int_t ngx_http_milvus_cdc_ops_dml(
 static ngx_int_t ngx_http_milvus_cdc_ops_drop(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     ngx_http_milvus_cdc_msg_t *m);
+static ngx_int_t ngx_http_milvus_cdc_ops_drop_forward(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    ngx_http_milvus_cdc_msg_t *m, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_part_t *part);
+static ngx_int_t ngx_http_milvus_cdc_ops_drop_call(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_msg_t *m,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_part_t *part);
 static void ngx_http_milvus_cdc_ops_drop_done(
     ngx_http_milvus_cdc_grpc_result_t *res, void *data);
 static ngx_int_t ngx_http_milvus_cdc_ops_tick(
@@ -540,16 +547,9 @@ static ngx_int_t
 ngx_http_milvus_cdc_ops_drop(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_schan_t *sc, ngx_http_milvus_cdc_msg_t *m)
 {
-    uint64_t                               out;
-    ngx_str_t                              bytes;
-    ngx_uint_t                             i, k, rpc, partition;
-    ngx_http_milvus_cdc_coll_t            *c;
-    ngx_http_milvus_cdc_part_t            *parts, *part;
-    ngx_http_milvus_cdc_msg_rewrite_t      rw;
-    ngx_http_milvus_cdc_msg_request_t      rq;
-    ngx_http_milvus_cdc_grpc_call_conf_t   cf;
-
-    ngx_memzero(&cf, sizeof(cf));
+    ngx_uint_t                   i, partition;
+    ngx_http_milvus_cdc_coll_t  *c;
+    ngx_http_milvus_cdc_part_t  *parts, *part;
 
     c = ngx_http_milvus_cdc_registry_coll(e, m->collection_id);
     part = NULL;
@@ -587,45 +587,7 @@ ngx_http_milvus_cdc_ops_drop(ngx_http_milvus_cdc_engine_t *e,
     if (c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE && c->dropping == NULL
         && c->state == COLL_READY)
     {
-
-        /* the first copy: forwarded to every target pchannel */
-
-        ngx_memzero(&rw, sizeof(rw));
-        rw.collection_id = c->target_id;
-        rw.partition_id = part ? part->target_id : 0;
-
-        for (k = 0; k < c->nshards; k++) {
-            out = ngx_http_milvus_cdc_clock_stamp(&c->tchans[k]->clock, sc,
-                                                   m->hdr.ts);
-            rw.ts = out != m->hdr.ts ? out : 0;
-            rw.shard_name = c->tvchannels[k];
-
-            if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log)
-                != NGX_OK)
-            {
-                ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a drop of "
-                                                "%V.%V", &c->db, &c->name);
-                return NGX_ERROR;
-            }
-
-            c->wait++;
-
-            if (ngx_http_milvus_cdc_writer_enqueue(c->tchans[k], &bytes, out,
-                                                   NULL, &c->wait)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-
-        if (partition) {
-            c->dropping = part;
-
-        } else {
-            c->state = COLL_DROPPING;
-        }
-
-        return NGX_AGAIN;
+        return ngx_http_milvus_cdc_ops_drop_forward(e, sc, m, c, part);
     }
 
     /* the forwarded copies on the target, then the drop call itself */
@@ -638,69 +600,7 @@ ngx_http_milvus_cdc_ops_drop(ngx_http_milvus_cdc_engine_t *e,
     }
 
     if (c->drop_rpc != NGX_HTTP_MILVUS_CDC_DROP_DROPPING) {
-
-        /*
-         * a partition is released first: the source released it before
-         * the drop, on the replicate channel, which may not have got
-         * there yet; a loaded partition cannot be dropped
-         */
-
-        if (partition && c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE) {
-            if (ngx_http_milvus_cdc_msg_release_partition(&c->db, &c->name,
-                                                          &part->name, &bytes,
-                                                          e->log)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            rpc = NGX_HTTP_MILVUS_CDC_MSG_RELEASE_PARTITIONS;
-            cf.method = *ngx_http_milvus_cdc_msg_rpc_method(rpc);
-
-        } else {
-            ngx_memzero(&rq, sizeof(rq));
-            rq.db_name = c->db;
-            rq.collection_name = c->name;
-            rq.replicate_ts = m->hdr.ts;
-
-            if (partition) {
-                rq.partition_name = part->name;
-                rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_PARTITION;
-
-            } else {
-                rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_COLLECTION;
-            }
-
-            if (ngx_http_milvus_cdc_msg_request(rpc, &rq, &bytes, e->log)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
-        }
-
-        /* e->ddl stays NULL: the DDL machine is not involved */
-
-        cf.request = bytes;
-        cf.dbname = c->db;
-        cf.timeout = ENGINE_RPC_TIMEOUT;
-        cf.handler = ngx_http_milvus_cdc_ops_drop_done;
-        cf.data = e;
-        e->drop_coll = c;
-
-        e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf,
-                                                          e->log);
-        ngx_free(bytes.data);
-
-        if (e->ddl_call) {
-            c->drop_rpc = (partition
-                           && c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE)
-                          ? NGX_HTTP_MILVUS_CDC_DROP_RELEASING
-                          : NGX_HTTP_MILVUS_CDC_DROP_DROPPING;
-        }
-
-        return NGX_AGAIN;
+        return ngx_http_milvus_cdc_ops_drop_call(e, m, c, part);
     }
 
     /* the drop call has completed, and went through */
@@ -728,6 +628,142 @@ ngx_http_milvus_cdc_ops_drop(ngx_http_milvus_cdc_engine_t *e,
     }
 
     return NGX_OK;
+}
+
+
+/* the first copy of a drop: forwarded to every target pchannel */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_drop_forward(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, ngx_http_milvus_cdc_msg_t *m,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_part_t *part)
+{
+    uint64_t                           out;
+    ngx_str_t                          bytes;
+    ngx_uint_t                         k, partition;
+    ngx_http_milvus_cdc_msg_rewrite_t  rw;
+
+    partition = (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION);
+
+    ngx_memzero(&rw, sizeof(rw));
+    rw.collection_id = c->target_id;
+    rw.partition_id = part ? part->target_id : 0;
+
+    for (k = 0; k < c->nshards; k++) {
+        out = ngx_http_milvus_cdc_clock_stamp(&c->tchans[k]->clock, sc,
+                                               m->hdr.ts);
+        rw.ts = out != m->hdr.ts ? out : 0;
+        rw.shard_name = c->tvchannels[k];
+
+        if (ngx_http_milvus_cdc_msg_rewrite(m, &rw, &bytes, e->log)
+            != NGX_OK)
+        {
+            ngx_http_milvus_cdc_engine_fail(e, "fail to rewrite a drop of "
+                                            "%V.%V", &c->db, &c->name);
+            return NGX_ERROR;
+        }
+
+        c->wait++;
+
+        if (ngx_http_milvus_cdc_writer_enqueue(c->tchans[k], &bytes, out,
+                                               NULL, &c->wait)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (partition) {
+        c->dropping = part;
+
+    } else {
+        c->state = COLL_DROPPING;
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * The target call of a drop, its copies acknowledged: a partition is
+ * released first, then DropPartition or DropCollection
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_drop_call(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_msg_t *m, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_part_t *part)
+{
+    ngx_str_t                              bytes;
+    ngx_uint_t                             rpc, partition;
+    ngx_http_milvus_cdc_msg_request_t      rq;
+    ngx_http_milvus_cdc_grpc_call_conf_t   cf;
+
+    ngx_memzero(&cf, sizeof(cf));
+    partition = (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_DROP_PARTITION);
+
+    /*
+     * a partition is released first: the source released it before
+     * the drop, on the replicate channel, which may not have got
+     * there yet; a loaded partition cannot be dropped
+     */
+
+    if (partition && c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE) {
+        if (ngx_http_milvus_cdc_msg_release_partition(&c->db, &c->name,
+                                                      &part->name, &bytes,
+                                                      e->log)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        rpc = NGX_HTTP_MILVUS_CDC_MSG_RELEASE_PARTITIONS;
+        cf.method = *ngx_http_milvus_cdc_msg_rpc_method(rpc);
+
+    } else {
+        ngx_memzero(&rq, sizeof(rq));
+        rq.db_name = c->db;
+        rq.collection_name = c->name;
+        rq.replicate_ts = m->hdr.ts;
+
+        if (partition) {
+            rq.partition_name = part->name;
+            rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_PARTITION;
+
+        } else {
+            rpc = NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_COLLECTION;
+        }
+
+        if (ngx_http_milvus_cdc_msg_request(rpc, &rq, &bytes, e->log)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
+    }
+
+    /* e->ddl stays NULL: the DDL machine is not involved */
+
+    cf.request = bytes;
+    cf.dbname = c->db;
+    cf.timeout = ENGINE_RPC_TIMEOUT;
+    cf.handler = ngx_http_milvus_cdc_ops_drop_done;
+    cf.data = e;
+    e->drop_coll = c;
+
+    e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf,
+                                                      e->log);
+    ngx_free(bytes.data);
+
+    if (e->ddl_call) {
+        c->drop_rpc = (partition
+                       && c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_NONE)
+                      ? NGX_HTTP_MILVUS_CDC_DROP_RELEASING
+                      : NGX_HTTP_MILVUS_CDC_DROP_DROPPING;
+    }
+
+    return NGX_AGAIN;
 }
 
 

@@ -15,6 +15,14 @@
 #include "ngx_http_milvus_cdc_engine_int.h"
 
 
+static void ngx_http_milvus_cdc_registry_create(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_meta_collection_t *mc,
+    ngx_http_milvus_cdc_msg_request_t *rq);
+static void ngx_http_milvus_cdc_registry_partitions(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_meta_collection_t *mc,
+    ngx_http_milvus_cdc_msg_request_t *rq);
 static void ngx_http_milvus_cdc_registry_meta(
     ngx_http_milvus_cdc_meta_snapshot_t *snap, ngx_str_t *err, void *data);
 static void ngx_http_milvus_cdc_registry_learn(ngx_http_milvus_cdc_engine_t *e);
@@ -284,23 +292,20 @@ ngx_http_milvus_cdc_registry_coll(ngx_http_milvus_cdc_engine_t *e, int64_t id)
 
 /*
  * The DDL on the target, one call at a time: for the next collection in
- * state COLL_NEW, steps 0 CreateDatabase (not "default"), 1
- * CreateCollection, 2 DescribeCollection, 3 ShowPartitions, 4
- * CreatePartition (one per missing partition, then 3 again), 5 ready.
- * When none is left during start, the source log is opened.
+ * state COLL_NEW, the steps (ngx_http_milvus_cdc_step_e) CreateDatabase
+ * (not "default"), HasCollection and CreateCollection,
+ * DescribeCollection, ShowPartitions, CreatePartition (one per missing
+ * partition, then ShowPartitions again), then ready.  When none is left
+ * during start, the source log is opened.
  */
 
 void
 ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
 {
-    ngx_uint_t                              i, j, k, n, found;
+    ngx_uint_t                              i;
     ngx_http_milvus_cdc_coll_t             *c, **colls;
-    ngx_http_milvus_cdc_part_t             *parts;
-    ngx_http_milvus_cdc_meta_partition_t   *mp;
     ngx_http_milvus_cdc_meta_collection_t  *mc;
     ngx_http_milvus_cdc_msg_request_t       rq;
-    ngx_http_milvus_cdc_msg_kv_t           *kv;
-    ngx_keyval_t                           *props;
 
     if (e->ddl_call || e->state == ENGINE_FAILED
         || e->state == ENGINE_STOPPING)
@@ -370,36 +375,7 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
             return;
         }
 
-        rq.schema = mc->schema;
-        rq.shards_num = mc->shards_num;
-        rq.consistency_level = mc->consistency_level;
-        rq.replicate_ts = mc->create_time;
-
-        if (mc->partition_key) {
-            rq.num_partitions = mc->partitions.nelts;
-        }
-
-        n = mc->properties.nelts;
-
-        if (n) {
-            kv = ngx_pcalloc(e->pool, n * sizeof(ngx_http_milvus_cdc_msg_kv_t));
-            if (kv == NULL) {
-                return;
-            }
-
-            props = mc->properties.elts;
-
-            for (i = 0; i < n; i++) {
-                kv[i].key = props[i].key;
-                kv[i].value = props[i].value;
-            }
-
-            rq.properties = kv;
-            rq.nproperties = n;
-        }
-
-        (void) ngx_http_milvus_cdc_registry_ddl_call(e,
-                   NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION, &rq);
+        ngx_http_milvus_cdc_registry_create(e, c, mc, &rq);
         return;
 
     case NGX_HTTP_MILVUS_CDC_STEP_DESCRIBE:
@@ -413,64 +389,126 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
         return;
 
     case NGX_HTTP_MILVUS_CDC_STEP_PARTITION:
-        /* the first source partition the target lacks */
-
-        mp = mc->partitions.elts;
-        parts = c->parts.elts;
-
-        for (j = 0; j < mc->partitions.nelts; j++) {
-            if (mp[j].state != NGX_HTTP_MILVUS_CDC_META_CREATED
-                || mc->partition_key)
-            {
-                continue;
-            }
-
-            found = 0;
-
-            for (k = 0; k < c->parts.nelts; k++) {
-                if (parts[k].name.len == mp[j].name.len
-                    && ngx_strncmp(parts[k].name.data, mp[j].name.data,
-                                   mp[j].name.len) == 0)
-                {
-                    parts[k].source_id = mp[j].id;
-                    found = 1;
-                    break;
-                }
-            }
-
-            if (!found) {
-                rq.partition_name = mp[j].name;
-                (void) ngx_http_milvus_cdc_registry_ddl_call(e,
-                           NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_PARTITION, &rq);
-                return;
-            }
-        }
-
-        /* every partition is there */
-
-        for (j = 0; j < mc->partitions.nelts; j++) {
-            for (k = 0; k < c->parts.nelts; k++) {
-                if (parts[k].name.len == mp[j].name.len
-                    && ngx_strncmp(parts[k].name.data, mp[j].name.data,
-                                   mp[j].name.len) == 0)
-                {
-                    parts[k].source_id = mp[j].id;
-                }
-            }
-        }
-
-        c->state = COLL_READY;
-        e->ddl = NULL;
-
-        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
-                      "milvus_cdc: task %V: collection %V.%V (%L) on the "
-                      "target as %L, %ui shards, %ui partitions",
-                      &e->task.task_id, &c->db, &c->name, c->source_id,
-                      c->target_id, c->nshards, c->parts.nelts);
-
-        ngx_http_milvus_cdc_registry_ensure(e);
+        ngx_http_milvus_cdc_registry_partitions(e, c, mc, &rq);
         return;
     }
+}
+
+
+/* CreateCollection with the source's schema, shards, properties */
+
+static void
+ngx_http_milvus_cdc_registry_create(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_meta_collection_t *mc,
+    ngx_http_milvus_cdc_msg_request_t *rq)
+{
+    ngx_uint_t                     i, n;
+    ngx_keyval_t                  *props;
+    ngx_http_milvus_cdc_msg_kv_t  *kv;
+
+    rq->schema = mc->schema;
+    rq->shards_num = mc->shards_num;
+    rq->consistency_level = mc->consistency_level;
+    rq->replicate_ts = mc->create_time;
+
+    if (mc->partition_key) {
+        rq->num_partitions = mc->partitions.nelts;
+    }
+
+    n = mc->properties.nelts;
+
+    if (n) {
+        kv = ngx_pcalloc(e->pool, n * sizeof(ngx_http_milvus_cdc_msg_kv_t));
+        if (kv == NULL) {
+            return;
+        }
+
+        props = mc->properties.elts;
+
+        for (i = 0; i < n; i++) {
+            kv[i].key = props[i].key;
+            kv[i].value = props[i].value;
+        }
+
+        rq->properties = kv;
+        rq->nproperties = n;
+    }
+
+    (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+               NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION, rq);
+}
+
+
+/*
+ * CreatePartition of the first source partition the target lacks, or,
+ * with every one there, the collection is ready
+ */
+
+static void
+ngx_http_milvus_cdc_registry_partitions(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_meta_collection_t *mc,
+    ngx_http_milvus_cdc_msg_request_t *rq)
+{
+    ngx_uint_t                             j, k, found;
+    ngx_http_milvus_cdc_part_t            *parts;
+    ngx_http_milvus_cdc_meta_partition_t  *mp;
+
+    /* the first source partition the target lacks */
+
+    mp = mc->partitions.elts;
+    parts = c->parts.elts;
+
+    for (j = 0; j < mc->partitions.nelts; j++) {
+        if (mp[j].state != NGX_HTTP_MILVUS_CDC_META_CREATED
+            || mc->partition_key)
+        {
+            continue;
+        }
+
+        found = 0;
+
+        for (k = 0; k < c->parts.nelts; k++) {
+            if (parts[k].name.len == mp[j].name.len
+                && ngx_strncmp(parts[k].name.data, mp[j].name.data,
+                               mp[j].name.len) == 0)
+            {
+                parts[k].source_id = mp[j].id;
+                found = 1;
+                break;
+            }
+        }
+
+        if (!found) {
+            rq->partition_name = mp[j].name;
+            (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                       NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_PARTITION, rq);
+            return;
+        }
+    }
+
+    /* every partition is there */
+
+    for (j = 0; j < mc->partitions.nelts; j++) {
+        for (k = 0; k < c->parts.nelts; k++) {
+            if (parts[k].name.len == mp[j].name.len
+                && ngx_strncmp(parts[k].name.data, mp[j].name.data,
+                               mp[j].name.len) == 0)
+            {
+                parts[k].source_id = mp[j].id;
+            }
+        }
+    }
+
+    c->state = COLL_READY;
+    e->ddl = NULL;
+
+    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                  "milvus_cdc: task %V: collection %V.%V (%L) on the "
+                  "target as %L, %ui shards, %ui partitions",
+                  &e->task.task_id, &c->db, &c->name, c->source_id,
+                  c->target_id, c->nshards, c->parts.nelts);
+
+    ngx_http_milvus_cdc_registry_ensure(e);
 }
 
 

@@ -596,6 +596,82 @@ def cmd_drop_all(a, uri):
     print(json.dumps({"dropped": dropped}))
 
 
+def pb_fields(buf):
+    """(field number, wire type, value) of a protobuf message: varints as int,
+    length-delimited fields as bytes (enough for msgpb.MsgPosition)."""
+    i, out = 0, []
+    while i < len(buf):
+        key, i = pb_varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = pb_varint(buf, i)
+        elif wt == 2:
+            n, i = pb_varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.append((num, wt, v))
+    return out
+
+
+def pb_varint(buf, i):
+    v = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        v |= (b & 0x7f) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, i
+
+
+def etcd_range(endpoint, prefix):
+    """{key: value} of the etcd keys under prefix, by etcd's v3 JSON gateway."""
+    import base64
+    import urllib.request
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    body = json.dumps({"key": base64.b64encode(prefix.encode()).decode(),
+                       "range_end": base64.b64encode(end.encode()).decode()}).encode()
+    req = urllib.request.Request("http://%s/v3/kv/range" % endpoint, data=body)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        kvs = json.load(r).get("kvs") or []
+    return dict((base64.b64decode(kv["key"]).decode(), base64.b64decode(kv.get("value", "")))
+                for kv in kvs)
+
+
+def cmd_positions(a, uri):
+    """The source's channel checkpoints of a collection, as a create request's
+    collection_infos[].positions ({vchannel: base64 msgpb.MsgPosition}): what
+    DataCoord keeps at <root>/meta/datacoord-meta/channel-cp/<vchannel> (the
+    positions milvus-backup records).  Flushes first and waits until every
+    checkpoint is at or after the flush (MsgPosition.timestamp, field 4), so
+    that every row inserted before this command lies before the positions."""
+    import base64
+    from benchlib import read_env
+    env = read_env()
+    c = open_coll(a, uri)
+    now = int(time.time() * 1000) << 18
+    c.flush()
+    info = c.describe()
+    coll_id, shards = info["collection_id"], info.get("num_shards", 1)
+    prefix = "%s/meta/datacoord-meta/channel-cp/" % env["SOURCE_ROOT_PATH"]
+    deadline = time.time() + a.seconds
+    while True:
+        cps = dict((k[len(prefix):], v)
+                   for k, v in etcd_range(env["ETCD_ENDPOINTS"], prefix).items()
+                   if k.rsplit("_", 1)[-1].split("v")[0] == str(coll_id))
+        ts = dict((vc, dict((n, val) for n, _, val in pb_fields(v)).get(4, 0))
+                  for vc, v in cps.items())
+        if len(cps) == shards and all(t >= now for t in ts.values()):
+            break
+        if time.time() > deadline:
+            raise SystemExit("channel checkpoints of collection %d not past the flush after "
+                             "%.0f s: %r (flush at %d)" % (coll_id, a.seconds, ts, now))
+        time.sleep(0.5)
+    out = dict((vc, base64.b64encode(v).decode()) for vc, v in cps.items())
+    print(json.dumps(out))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--uri", default="source", help="source | target | http://host:port")
@@ -608,7 +684,7 @@ def main(argv=None):
     sub.add_parser("full")
     sub.add_parser("drop-all")
     for name in ("create", "insert", "upsert", "delete", "stream", "index", "load", "release",
-                 "flush", "drop"):
+                 "flush", "drop", "positions"):
         p = sub.add_parser(name)
         p.add_argument("--collection", required=True)
         p.add_argument("--db", default="default")
@@ -646,7 +722,8 @@ def main(argv=None):
     uri = resolve_uri(a.uri)
     use(uri, "default")
     {"full": cmd_full, "drop-all": cmd_drop_all, "create": cmd_create, "insert": cmd_insert,
-     "upsert": cmd_upsert, "delete": cmd_delete, "stream": cmd_stream}.get(a.cmd, cmd_simple)(a, uri)
+     "upsert": cmd_upsert, "delete": cmd_delete, "stream": cmd_stream,
+     "positions": cmd_positions}.get(a.cmd, cmd_simple)(a, uri)
 
 
 if __name__ == "__main__":

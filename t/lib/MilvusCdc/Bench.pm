@@ -113,9 +113,10 @@ PY
         or die "cannot reset the bench\n";
 }
 
-# rows of a collection as count(*) sees them (-1 if there is none)
-sub count_rows ($$) {
-    my ($uri, $coll) = @_;
+# rows of a collection as count(*) sees them (-1 if there is none), of
+# those matching a filter expression when one is given
+sub count_rows ($$;$) {
+    my ($uri, $coll, $expr) = @_;
     my $code = <<'PY';
 import sys
 from pymilvus import connections, utility, Collection
@@ -124,10 +125,12 @@ if not utility.has_collection(sys.argv[2]):
     print(-1)
 else:
     c = Collection(sys.argv[2])
-    r = c.query("", output_fields=["count(*)"], consistency_level="Eventually")
+    r = c.query(sys.argv[3] if len(sys.argv) > 3 else "",
+                output_fields=["count(*)"], consistency_level="Eventually")
     print(r[0]["count(*)"])
 PY
-    my $out = qx{@{[bench_python()]} -c '$code' $uri $coll 2>/dev/null};
+    my $filter = defined $expr ? "'$expr'" : '';
+    my $out = qx{@{[bench_python()]} -c '$code' $uri $coll $filter 2>/dev/null};
     chomp $out;
     return $out eq '' ? -2 : $out + 0;
 }
@@ -226,7 +229,7 @@ sub stream_wait ($) {
     return \%res;
 }
 
-sub target_count ($) { count_rows($ENV{TEST_NGINX_TARGET_URI}, shift) }
-sub source_count ($) { count_rows($ENV{TEST_NGINX_SOURCE_URI}, shift) }
+sub target_count ($;$) { count_rows($ENV{TEST_NGINX_TARGET_URI}, $_[0], $_[1]) }
+sub source_count ($;$) { count_rows($ENV{TEST_NGINX_SOURCE_URI}, $_[0], $_[1]) }
 
 1;
