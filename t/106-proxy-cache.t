@@ -18,7 +18,7 @@ log_level('info');
 timeout(10);
 
 our $http_config = source_conf() . <<'_EOC_';
-    proxy_cache_path pcache levels=1:2 keys_zone=pc:1m max_size=64k
+    proxy_cache_path proxy_cache levels=1:2 keys_zone=pc:1m max_size=64k
                      inactive=10m manager_files=100 manager_threshold=200ms
                      manager_sleep=50ms;
 _EOC_
@@ -31,7 +31,8 @@ our $config = <<'_EOC_';
         add_header Cache-Control "max-age=600";
     }
     location /cached/ {
-        proxy_pass http://127.0.0.1:$server_port/origin/;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin/;
+        proxy_cache_key $uri;
         proxy_cache pc;
         proxy_cache_valid 200 10m;
         add_header X-Cache-Status $upstream_cache_status;
@@ -42,7 +43,9 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a task beside the proxy cache
+=== TEST 1: the collection of the stream
+--- user_files eval
+">>> blob\n" . ("x" x 1023) . "\n"
 --- init
 reset_bench();
 workload('create', '--collection', 'cached');
@@ -53,9 +56,9 @@ $::http_config
 --- config eval
 $::config
 --- request eval
-create("besidecache", scope => '"collection_infos":[{"name":"cached"}]')
+cdc('list')
 --- response_body
-{"code":200,"data":{"task_id":"besidecache"}}
+{"code":200,"data":{"tasks":[]}}
 
 
 
@@ -67,6 +70,13 @@ use HTTP::Tiny;
 use Time::HiRes qw(sleep time);
 my $base = 'http://127.0.0.1:' . server_port();
 my $http = HTTP::Tiny->new(timeout => 10);
+my $uri = MilvusCdc::Test::target();
+my $c = $http->post("$base/cdc", { content =>
+    qq({"request_type":"create","request_data":{"task_id":"besidecache",)
+    . qq("milvus_connect_param":{"uri":"$uri"},)
+    . qq("collection_infos":[{"name":"cached"}]}}) });
+Test::More::like($c->{content}, qr/"code":200/, "a task beside the cache")
+    or Test::More::diag($c->{content});
 my $s = stream_start('cached', 20, '--rate', '300');
 # about 1 KiB per entry, 64 KiB max: the manager evicts while it runs
 my ($misses, $hits, $n) = (0, 0, 0);
@@ -83,9 +93,9 @@ while (time - $t0 < 20) {
 }
 my $res = stream_wait($s);
 Test::More::is($res->{rc}, 0, "the stream ran on the source");
-Test::More::cmp_ok($misses, '>', 100, "the cache was filled ($misses misses)");
-Test::More::cmp_ok($hits, '>', 100, "and answered from the cache ($hits hits)");
-my $files = () = glob(server_root() . '/pcache/*/*/*');
+Test::More::cmp_ok($misses, '>', 50, "the cache was filled ($misses misses)");
+Test::More::cmp_ok($hits, '>', 50, "and answered from the cache ($hits hits)");
+my $files = () = glob(server_root() . '/proxy_cache/*/*/*');
 Test::More::cmp_ok($files, '<', 300,
                    "the cache manager evicted ($files files left of $misses)");
 my $t = time;
