@@ -236,7 +236,8 @@ unit() {
 # t/075 also creates tasks on the bench's target when the bench is up, and
 # on an address where nothing listens when it is not.  CDC_ASAN_TESTS: other
 # files (the suites that create tasks need the bench's target Milvus).
-ASAN_TESTS="t/071-uri-userinfo.t t/072-dial-files.t t/075-fuzz.t"
+ASAN_TESTS="t/071-uri-userinfo.t t/072-dial-files.t t/075-fuzz.t
+    t/076-fuzz-regressions.t"
 
 asan_tests() {
     local dir=$ROOT/build/asan start rc=0 f
@@ -271,6 +272,41 @@ asan_tests() {
     say "sanitizer pass: $(( $(date +%s) - start )) s, $([ $rc = 0 ] \
         && echo "no report" || echo FAILED)"
     return $rc
+}
+
+# the libFuzzer target of the request parser and validator (clang, with
+# AddressSanitizer and UBSan): t/fuzz/request_fuzz.c with the module's
+# json.c and task.c, run for SECONDS (default 60) on build/fuzz/corpus/ and
+# the seeds of t/fuzz/corpus/ (read only: new inputs go to build/fuzz/),
+# with t/fuzz/request.dict.  A crash leaves build/fuzz/crash-* and fails.
+# SECONDS 0: replay the seeds and build/fuzz/corpus/ once.
+fuzz() {
+    local secs=${1:-60} n=$NGX_SRC/src dir=$ROOT/build/fuzz
+    case "$secs" in
+        ''|*[!0-9]*) say "usage: $0 fuzz SECONDS"; exit 2 ;;
+    esac
+    mkdir -p "$dir/corpus"
+    clang -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+        -Wall -Wno-unused-parameter -Werror \
+        -I"$n/core" -I"$n/event" -I"$n/event/modules" -I"$n/os/unix" \
+        -I"$n/http" -I"$n/http/modules" -I"$n/http/v2" \
+        -I"$BUILD/nginx" -I"$ROOT/include" \
+        "$ROOT/t/fuzz/request_fuzz.c" "$ROOT/t/fuzz/nginx_core.c" \
+        "$ROOT/src/ngx_http_milvus_cdc_json.c" \
+        "$ROOT/src/ngx_http_milvus_cdc_task.c" \
+        -lyajl -o "$dir/request_fuzz"
+    say "built $dir/request_fuzz"
+    local run=(-max_len=65536 -timeout=10 -rss_limit_mb=2048
+               -dict="$ROOT/t/fuzz/request.dict" -artifact_prefix="$dir/"
+               -print_final_stats=1)
+    if [ "$secs" = 0 ]; then
+        "$dir/request_fuzz" "${run[@]}" -runs=0 "$dir/corpus" \
+            "$ROOT/t/fuzz/corpus"
+    else
+        "$dir/request_fuzz" "${run[@]}" -max_total_time="$secs" \
+            "$dir/corpus" "$ROOT/t/fuzz/corpus"
+    fi
 }
 
 run_tests() {
@@ -310,7 +346,7 @@ case "$cmd" in
     test)     deps; build; run_tests ;;
     unit)     deps; build; unit ;;
     asan)     deps; asan_tests ;;
-    fuzz)     shift; deps "$FUZZ_PACKAGES"; fuzz "$@" ;;
+    fuzz)     shift; deps "$FUZZ_PACKAGES"; build; fuzz "$@" ;;
     env)      shift; exec bash "$ROOT/t/bench/env.sh" "$@" ;;
     demo)     deps; build; demo ;;
     *)        say "usage: $0 [build|run|stop|test|unit|asan|fuzz SECONDS|demo|env up|down|status|deps]"; exit 2 ;;
