@@ -19,13 +19,13 @@
 #include <dlfcn.h>
 
 
-#define NGX_HTTP_MILVUS_CDC_UBSAN_OPTIONS  4096
+#define NGX_HTTP_MILVUS_CDC_UBSAN_LEN  4096
 
 
 const char *__ubsan_default_options(void);
 
 
-static char  ngx_http_milvus_cdc_ubsan_options[NGX_HTTP_MILVUS_CDC_UBSAN_OPTIONS];
+static char  ngx_http_milvus_cdc_ubsan_options[NGX_HTTP_MILVUS_CDC_UBSAN_LEN];
 
 
 __attribute__((constructor)) static void
@@ -33,7 +33,7 @@ ngx_http_milvus_cdc_ubsan_init(void)
 {
     void         *h;
     const char   *s, *p;
-    static char   path[NGX_HTTP_MILVUS_CDC_UBSAN_OPTIONS];
+    static char   path[NGX_HTTP_MILVUS_CDC_UBSAN_LEN];
     void        (*set_path)(const char *);
 
     s = getenv("UBSAN_OPTIONS");

@@ -17,10 +17,11 @@
  * This file and t/fuzz/nginx_core.c supply only what an nginx process has
  * around them: nginx's pool and string functions (Debian ships no nginx C
  * sources: see that file), the log (ngx_log_error_core, which writes
- * nothing here), the page and cache line sizes, a pool per input.  It aborts, which libFuzzer reports as a
- * crash, when a result breaks what the API promises: a refusal without a
- * message, a message or an answer that is not valid UTF-8, an answer that
- * is not JSON the parser accepts again, a task id out of its alphabet.
+ * nothing here), the page and cache line sizes, a pool per input.  It
+ * aborts, which libFuzzer reports as a crash, when a result breaks what
+ * the API promises: a refusal without a message, a message or an answer
+ * that is not valid UTF-8, an answer that is not JSON the parser accepts
+ * again, a task id out of its alphabet.
  *
  *   ./build.sh fuzz SECONDS     build build/fuzz/request_fuzz and run it
  *                               on a copy of t/fuzz/corpus/
