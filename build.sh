@@ -6,6 +6,8 @@
 #   ./build.sh stop         stop it
 #   ./build.sh test         the whole test suite (starts the test bench)
 #   ./build.sh unit         the C unit tests of t/unit/ only
+#   ./build.sh asan         the sanitizer pass of ./build.sh test only
+#   ./build.sh fuzz SECONDS the libFuzzer target of t/fuzz/ (clang), run
 #   ./build.sh env up|down|status   the test bench (etcd, Kafka, 2 Milvus)
 #   ./build.sh demo         bench up, nginx on it, a task, a workload, the diff
 #   ./build.sh deps         install the Debian packages only
@@ -32,12 +34,14 @@ PACKAGES="nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev
     libtest-base-perl libtest-longstring-perl libtext-diff-perl
     liblist-moreutils-perl libhttp-message-perl libwww-perl libipc-run-perl
     libjson-pp-perl sqlite3 wrk curl"
+# ./build.sh fuzz only: clang with libFuzzer and its sanitizer runtimes
+FUZZ_PACKAGES="clang libclang-rt-dev"
 
 say() { printf '%s\n' "build.sh: $*" >&2; }
 
 deps() {
     local missing=() p
-    for p in $PACKAGES; do
+    for p in $PACKAGES ${1:-}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
             || missing+=("$p")
     done
@@ -54,7 +58,8 @@ deps() {
 
 # CDC_SANITIZE=address: compiler and linker flags of the module (nginx
 # itself stays Debian's binary) and $BUILD/nginx-asan, a wrapper that runs
-# /usr/sbin/nginx with libasan preloaded, reports in $BUILD/asan.log.* and
+# /usr/sbin/nginx with libasan (and t/asan/ubsan_options.c) preloaded,
+# reports in $BUILD/asan.log.* and
 # a worker aborted (signal 6, "[alert] ... exited on signal") on the first
 # error: TEST_NGINX_BINARY=$BUILD/nginx-asan
 SAN_CC_OPT=""
@@ -70,10 +75,13 @@ sanitize() {
     SAN_CC_OPT="$SAN_CC_OPT -fno-sanitize-recover=undefined"
     SAN_LD_OPT="-fsanitize=address,undefined"
     mkdir -p "$BUILD"
+    # UBSAN_OPTIONS (and its log_path) kept for the workers, see the file
+    gcc -shared -fPIC -O2 -Wall -Wextra -Werror \
+        -o "$BUILD/ubsan-options.so" "$ROOT/t/asan/ubsan_options.c" -ldl
     cat > "$BUILD/nginx-asan" <<WRAP
 #!/bin/sh
 # $NGINX with the module built by CDC_SANITIZE=address ./build.sh
-export LD_PRELOAD="$asan\${LD_PRELOAD:+:\$LD_PRELOAD}"
+export LD_PRELOAD="$asan:$BUILD/ubsan-options.so\${LD_PRELOAD:+:\$LD_PRELOAD}"
 export ASAN_OPTIONS="\${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:log_path=$BUILD/asan.log}"
 export UBSAN_OPTIONS="\${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$BUILD/asan.log}"
 exec $NGINX "\$@"
@@ -222,6 +230,85 @@ unit() {
     prove --exec '' "$BUILD"/unit/*_test
 }
 
+# the sanitizer pass: the suites that need nginx only, run a second time
+# with the module built by CDC_SANITIZE=address (AddressSanitizer and UBSan,
+# in build/asan/); any report (a file in build/asan/reports/) fails it.
+# t/075 also creates tasks on the bench's target when the bench is up, and
+# on an address where nothing listens when it is not.  CDC_ASAN_TESTS: other
+# files (the suites that create tasks need the bench's target Milvus).
+ASAN_TESTS="t/071-uri-userinfo.t t/072-dial-files.t t/075-fuzz.t
+    t/076-fuzz-regressions.t"
+
+asan_tests() {
+    local dir=$ROOT/build/asan start rc=0 f
+    (
+        CDC_SANITIZE=address
+        BUILD=$dir
+        MODULE=$BUILD/ngx_http_milvus_cdc_module.so
+        build
+    ) || return 1
+    start=$(date +%s)
+    rm -rf "$dir/reports"
+    mkdir -p "$dir/reports"
+    # workers may run as another user
+    chmod 1777 "$dir/reports"
+    # halt on the first error, abort (the worker exits on signal 6), and
+    # write the report to a file: a worker's stderr is nginx's error.log
+    (
+        export TEST_NGINX_BINARY=$dir/nginx-asan
+        export TEST_NGINX_LOAD_MODULES=$dir/ngx_http_milvus_cdc_module.so
+        export TEST_NGINX_TARGET_URI=${TEST_NGINX_TARGET_URI:-http://127.0.0.1:1}
+        export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:log_path=$dir/reports/asan"
+        export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$dir/reports/ubsan"
+        # shellcheck disable=SC2086
+        cd "$ROOT" && prove -I t/lib ${CDC_ASAN_TESTS:-$ASAN_TESTS}
+    ) || rc=1
+    for f in "$dir"/reports/*; do
+        [ -f "$f" ] || continue
+        say "sanitizer report $f:"
+        head -60 "$f" >&2
+        rc=1
+    done
+    say "sanitizer pass: $(( $(date +%s) - start )) s, $([ $rc = 0 ] \
+        && echo "no report" || echo FAILED)"
+    return $rc
+}
+
+# the libFuzzer target of the request parser and validator (clang, with
+# AddressSanitizer and UBSan): t/fuzz/request_fuzz.c with the module's
+# json.c and task.c, run for SECONDS (default 60) on build/fuzz/corpus/ and
+# the seeds of t/fuzz/corpus/ (read only: new inputs go to build/fuzz/),
+# with t/fuzz/request.dict.  A crash leaves build/fuzz/crash-* and fails.
+# SECONDS 0: replay the seeds and build/fuzz/corpus/ once.
+fuzz() {
+    local secs=${1:-60} n=$NGX_SRC/src dir=$ROOT/build/fuzz
+    case "$secs" in
+        ''|*[!0-9]*) say "usage: $0 fuzz SECONDS"; exit 2 ;;
+    esac
+    mkdir -p "$dir/corpus"
+    clang -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+        -Wall -Wno-unused-parameter -Werror \
+        -I"$n/core" -I"$n/event" -I"$n/event/modules" -I"$n/os/unix" \
+        -I"$n/http" -I"$n/http/modules" -I"$n/http/v2" \
+        -I"$BUILD/nginx" -I"$ROOT/include" \
+        "$ROOT/t/fuzz/request_fuzz.c" "$ROOT/t/fuzz/nginx_core.c" \
+        "$ROOT/src/ngx_http_milvus_cdc_json.c" \
+        "$ROOT/src/ngx_http_milvus_cdc_task.c" \
+        -lyajl -o "$dir/request_fuzz"
+    say "built $dir/request_fuzz"
+    local run=(-max_len=65536 -timeout=10 -rss_limit_mb=2048
+               -dict="$ROOT/t/fuzz/request.dict" -artifact_prefix="$dir/"
+               -print_final_stats=1)
+    if [ "$secs" = 0 ]; then
+        "$dir/request_fuzz" "${run[@]}" -runs=0 "$dir/corpus" \
+            "$ROOT/t/fuzz/corpus"
+    else
+        "$dir/request_fuzz" "${run[@]}" -max_total_time="$secs" \
+            "$dir/corpus" "$ROOT/t/fuzz/corpus"
+    fi
+}
+
 run_tests() {
     local rc=0
     unit || rc=1
@@ -246,6 +333,7 @@ run_tests() {
         fi
     fi
     (cd "$ROOT" && prove -I t/lib -r t) || rc=1
+    [ "${CDC_TEST_NO_ASAN:-}" = 1 ] || asan_tests || rc=1
     return $rc
 }
 
@@ -257,7 +345,9 @@ case "$cmd" in
     stop)     stop ;;
     test)     deps; build; run_tests ;;
     unit)     deps; build; unit ;;
+    asan)     deps; asan_tests ;;
+    fuzz)     shift; deps "$FUZZ_PACKAGES"; build; fuzz "$@" ;;
     env)      shift; exec bash "$ROOT/t/bench/env.sh" "$@" ;;
     demo)     deps; build; demo ;;
-    *)        say "usage: $0 [build|run|stop|test|unit|demo|env up|down|status|deps]"; exit 2 ;;
+    *)        say "usage: $0 [build|run|stop|test|unit|asan|fuzz SECONDS|demo|env up|down|status|deps]"; exit 2 ;;
 esac

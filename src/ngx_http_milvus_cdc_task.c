@@ -1198,11 +1198,11 @@ ngx_http_milvus_cdc_task_positions(ngx_http_milvus_cdc_parse_t *ps,
         v--;
         n = 0;
 
-        while (v - n > p && isdigit(v[-n - 1])) {
+        while (v - n > p && isdigit(*(v - n - 1))) {
             n++;
         }
 
-        if (n == 0 || v - n - 1 <= p || v[-n - 1] != '_') {
+        if (n == 0 || v - n - 1 <= p || *(v - n - 1) != '_') {
             goto invalid;
         }
 

@@ -436,6 +436,7 @@ env MOCKEAGAIN_WRITE_TIMEOUT_PATTERN;
 env LD_PRELOAD;
 env LD_LIBRARY_PATH;
 env ASAN_OPTIONS;
+env UBSAN_OPTIONS;
 $env
 $modules
 $main_config
