@@ -230,14 +230,18 @@ unit() {
     prove --exec '' "$BUILD"/unit/*_test
 }
 
-# the sanitizer pass: the suites that need nginx only, run a second time
-# with the module built by CDC_SANITIZE=address (AddressSanitizer and UBSan,
-# in build/asan/); any report (a file in build/asan/reports/) fails it.
-# t/075 also creates tasks on the bench's target when the bench is up, and
-# on an address where nothing listens when it is not.  CDC_ASAN_TESTS: other
-# files (the suites that create tasks need the bench's target Milvus).
+# the sanitizer pass: the API, bad-input, persistence and helper suites run
+# a second time with the module built by CDC_SANITIZE=address
+# (AddressSanitizer and UBSan, in build/asan/); any report (a file in
+# build/asan/reports/) fails it.  Without the bench's target Milvus (whose
+# address the suites that create tasks need) only those that need nginx
+# alone run; t/075 then creates tasks on an address where nothing listens.
+# CDC_ASAN_TESTS: other files.
 ASAN_TESTS="t/071-uri-userinfo.t t/072-dial-files.t t/075-fuzz.t
     t/076-fuzz-regressions.t"
+ASAN_BENCH_TESTS="t/020-api.t t/030-bad-input.t t/031-create-race.t
+    t/032-utf8.t t/033-nesting.t t/040-persistence-reload.t
+    t/041-persistence-restart.t t/050-helper.t"
 
 asan_tests() {
     local dir=$ROOT/build/asan start rc=0 f
@@ -261,6 +265,10 @@ asan_tests() {
         export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:log_path=$dir/reports/asan"
         export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$dir/reports/ubsan"
         # shellcheck disable=SC2086
+        if [ -z "${CDC_ASAN_TESTS:-}" ] && [ "$TEST_NGINX_TARGET_URI" != \
+             http://127.0.0.1:1 ]; then
+            CDC_ASAN_TESTS="$ASAN_BENCH_TESTS $ASAN_TESTS"
+        fi
         cd "$ROOT" && prove -I t/lib ${CDC_ASAN_TESTS:-$ASAN_TESTS}
     ) || rc=1
     for f in "$dir"/reports/*; do

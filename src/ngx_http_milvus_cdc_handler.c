@@ -287,7 +287,10 @@ ngx_http_milvus_cdc_read_body(ngx_http_request_t *r, ngx_str_t *body)
             continue;
         }
 
-        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        if (b->last != b->pos) {
+            /* an empty buffer may have no memory at all (pos NULL) */
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        }
     }
 
     return NGX_OK;
