@@ -208,8 +208,9 @@ CONF
 
 # the C unit tests: t/unit/<name>_test.c tests src/ngx_http_milvus_cdc_<name>.c
 # (pure logic, no I/O), compiled against nginx's headers, TAP read by prove;
-# a test whose header has a line " * Linked with: a, b, -lc" is linked with
-# those files (paths from the root, globs allowed) and libraries too
+# a test whose header has a line " * Linked with: a.c, dir/, -lc" is linked
+# with those files (paths from the root; "dir/": every .c file in it) and
+# libraries too
 unit() {
     local n=$NGX_SRC/src t name item
     local -a more
@@ -220,7 +221,8 @@ unit() {
         for item in $(sed -n 's/^ \* Linked with: //p' "$t" | tr ',' ' '); do
             case $item in
                 -l*) more+=("$item") ;;
-                *)   more+=("$ROOT"/$item) ;;
+                */)  more+=("$ROOT/$item"*.c) ;;
+                *)   more+=("$ROOT/$item") ;;
             esac
         done
         cc -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
