@@ -11,7 +11,8 @@
  * the same before and after a call, the call leaked nothing, protobuf-c's
  * own allocations included.  glibc counts the blocks of its per-thread
  * cache as in use: ngx_unit_heap_init(argv), first in main(), runs the
- * test again without that cache.
+ * test again without that cache.  (ngx_unit_ok() evaluates its condition
+ * more than once: no side effects in it.)
  */
 
 
@@ -43,6 +44,10 @@ ngx_unit_heap_init(char **argv)
         setenv("GLIBC_TUNABLES", NGX_UNIT_TUNABLES, 1);
         execv("/proc/self/exe", argv);
     }
+
+    /* stdout's buffer, allocated by the first output, before any check */
+
+    printf("# heap checks with %s\n", NGX_UNIT_TUNABLES);
 }
 
 
