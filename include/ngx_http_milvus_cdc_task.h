@@ -56,8 +56,8 @@ typedef struct {
 
 
 /*
- * Validates the request_data object of a create request (see
- * spec/cdc-http-api.md, "create") and fills "task".  "data" may be NULL
+ * Validates the request_data object of a create request (see README.md,
+ * "The task API in short", and t/020-api.t) and fills "task".  "data" may be NULL
  * (then the request is refused).  On a client error returns NGX_DECLINED
  * with "err" set to a message that names the offending field, allocated
  * from "pool"; NGX_ERROR on allocation failure.  The task_id is left empty
