@@ -860,10 +860,10 @@ static ngx_int_t
 ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
     ngx_http_milvus_cdc_msg_reply_t *r, ngx_log_t *log)
 {
-    char      *src;
-    u_char    *p;
-    size_t     size, schema_len, i, len;
-    ngx_str_t *s;
+    char       *src;
+    u_char     *p;
+    size_t      size, schema_len, i, len;
+    ngx_str_t  *s;
 
     schema_len = c->schema ? protobuf_c_message_get_packed_size(c->schema)
                            : 0;

@@ -132,12 +132,12 @@ insert(ngx_uint_t varchar, u_char **vec, size_t *vec_len)
 static void
 test_header(void)
 {
-    u_char                            *p, base[64];
-    size_t                             n;
-    ngx_str_t                          s;
-    Milvus__Proto__Common__MsgBase     mb;
-    Milvus__Proto__Common__ReplicateInfo  ri;
-    ngx_http_milvus_cdc_msg_header_t   h;
+    u_char                                *p, base[64];
+    size_t                                 n;
+    ngx_str_t                              s;
+    Milvus__Proto__Common__MsgBase         mb;
+    Milvus__Proto__Common__ReplicateInfo   ri;
+    ngx_http_milvus_cdc_msg_header_t       h;
 
     milvus__proto__common__msg_base__init(&mb);
     milvus__proto__common__replicate_info__init(&ri);
