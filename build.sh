@@ -215,16 +215,29 @@ CONF
 }
 
 # the C unit tests: t/unit/<name>_test.c tests src/ngx_http_milvus_cdc_<name>.c
-# (pure logic, no I/O), compiled against nginx's headers, TAP read by prove
+# (pure logic, no I/O), compiled against nginx's headers, TAP read by prove;
+# a test whose header has a line " * Linked with: a.c, dir/, -lc" is linked
+# with those files (paths from the root; "dir/": every .c file in it) and
+# libraries too
 unit() {
-    local n=$NGX_SRC/src t name
+    local n=$NGX_SRC/src t name item
+    local -a more
     mkdir -p "$BUILD/unit"
     for t in "$ROOT"/t/unit/*_test.c; do
         name=$(basename "$t" _test.c)
+        more=()
+        for item in $(sed -n 's/^ \* Linked with: //p' "$t" | tr ',' ' '); do
+            case $item in
+                -l*) more+=("$item") ;;
+                */)  more+=("$ROOT/$item"*.c) ;;
+                *)   more+=("$ROOT/$item") ;;
+            esac
+        done
         cc -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
             -I"$n/core" -I"$n/event" -I"$n/event/modules" -I"$n/os/unix" \
-            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/t/unit" \
-            "$t" "$ROOT/src/ngx_http_milvus_cdc_$name.c" \
+            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/proto/gen" \
+            -I"$ROOT/t/unit" \
+            "$t" "$ROOT/src/ngx_http_milvus_cdc_$name.c" ${more[@]+"${more[@]}"} \
             -o "$BUILD/unit/${name}_test"
     done
     prove --exec '' "$BUILD"/unit/*_test

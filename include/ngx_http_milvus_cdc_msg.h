@@ -11,12 +11,19 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+/* the MilvusService codec, split from this one; its users include it here */
+#include "ngx_http_milvus_cdc_rpc.h"
+
 
 /*
- * The message codec: Milvus WAL messages (Kafka record values of the DML
- * pchannels) and the target RPCs the writer calls.
+ * The WAL message codec: Milvus msgstream messages, the Kafka record
+ * values of the DML pchannels, and the WAL messages the CDC makes and
+ * sends inside ReplicateMessage calls (TimeTicks, the Delete of a
+ * replay).  The MilvusService requests and replies are in
+ * ngx_http_milvus_cdc_rpc.h; both codecs read the wire format through
+ * ngx_http_milvus_cdc_pb.h.
  *
- * WAL side: every record value is one bare protobuf (msgpb.* of
+ * Every record value is one bare protobuf (msgpb.* of
  * proto/milvus_cdc_msg.proto) whose field 1 is common.MsgBase; the
  * message type is MsgBase.msg_type.  The codec reads the header, decodes
  * the messages the engine acts on, rewrites collectionID, partitionID and
@@ -25,17 +32,11 @@
  * rowIDs): protobuf-c keeps it as unknown fields and writes it back byte
  * for byte.
  *
- * RPC side: requests of milvus.proto.milvus.MilvusService packed from
- * plain C structs (ngx_http_milvus_cdc_msg_request(),
- * ngx_http_milvus_cdc_msg_replicate()) and replies unpacked into a plain
- * C struct (ngx_http_milvus_cdc_msg_reply()); the bytes travel through
- * the grpc layer (ngx_http_milvus_cdc_grpc.h).
- *
  * Memory: protobuf-c uses its default allocator (malloc/free).  Every
  * buffer handed to the caller is allocated with ngx_alloc() and is the
- * caller's: free it with ngx_free() (packed bytes) or with the matching
- * _free() function (decoded messages, replies).  Nothing is allocated
- * from pools, so results may outlive any request or tick.
+ * caller's: free it with ngx_free() (packed bytes) or with
+ * ngx_http_milvus_cdc_msg_free() (decoded messages).  Nothing is
+ * allocated from pools, so results may outlive any request or tick.
  *
  * Errors: functions return NGX_OK, NGX_DECLINED (documented per
  * function) or NGX_ERROR.  Malformed input is not logged here (the caller
@@ -74,29 +75,6 @@
 
 /* MsgBase.sourceID of the TimeTicks the CDC makes up (as Milvus-CDC) */
 #define NGX_HTTP_MILVUS_CDC_MSG_SOURCE_ID            -1
-
-
-/*
- * The RPCs of milvus.proto.milvus.MilvusService the writer uses; index
- * for ngx_http_milvus_cdc_msg_method(), _request() and _reply().
- * Request/reply messages are in proto/milvus_cdc_milvus.proto.
- */
-typedef enum {
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_REPLICATE = 0,     /* ReplicateMessage */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION, /* -> common.Status */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_COLLECTION,   /* -> common.Status */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_HAS_COLLECTION,    /* -> BoolResponse */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_DESCRIBE_COLLECTION,
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_PARTITION,  /* -> common.Status */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_PARTITION,    /* -> common.Status */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_SHOW_PARTITIONS,
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_DATABASE,   /* -> common.Status */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_DATABASE,     /* -> common.Status */
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_LIST_DATABASES,
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_FLUSH,
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_COLLECTION_STATISTICS,
-    NGX_HTTP_MILVUS_CDC_MSG_RPC_LAST
-} ngx_http_milvus_cdc_msg_rpc_e;
 
 
 /*
@@ -214,149 +192,6 @@ typedef struct {
 } ngx_http_milvus_cdc_msg_rewrite_t;
 
 
-/* common.KeyValuePair: key 1, value 2 */
-typedef struct {
-    ngx_str_t                            key;
-    ngx_str_t                            value;
-} ngx_http_milvus_cdc_msg_kv_t;
-
-
-/*
- * Parameters of the RPC requests built by ngx_http_milvus_cdc_msg_request()
- * (milvus.proto.milvus.*Request, proto/milvus_cdc_milvus.proto).  Zero the
- * struct and fill what the RPC uses; strings need not be NUL-terminated.
- *
- *   db_name          db_name 2 of every request (empty: the "dbname"
- *                    metadata of the call or "default"); CREATE_DATABASE,
- *                    DROP_DATABASE: the database;
- *   collection_name  collection_name 3 (CREATE/DROP/HAS/DESCRIBE
- *                    COLLECTION, CREATE/DROP/SHOW PARTITION(S),
- *                    COLLECTION_STATISTICS); FLUSH: the one entry of
- *                    collection_names 3;
- *   partition_name   partition_name 4 (CREATE/DROP_PARTITION);
- *   collection_id    collectionID 4 (DESCRIBE_COLLECTION,
- *                    SHOW_PARTITIONS), 0: by name;
- *   replicate_ts     != 0: MsgBase.replicateInfo = {isReplicate true,
- *                    msgTimestamp replicate_ts}, the marker of a
- *                    replicated DDL (CreateCollection: the target's create
- *                    ts, must be non-zero; DropCollection/DropPartition:
- *                    the target then skips broadcasting its own drop
- *                    message, the CDC forwards the source's one);
- *   schema           CREATE_COLLECTION schema 4: serialized
- *                    schema.CollectionSchema (user fields only, see
- *                    ngx_http_milvus_cdc_msg_schema_clean());
- *   shards_num       CREATE_COLLECTION shards_num 5 (same as the source);
- *   consistency_level  CREATE_COLLECTION consistency_level 6;
- *   properties       CREATE_COLLECTION properties 7, CREATE_DATABASE
- *                    properties 3 (nproperties entries);
- *   num_partitions   CREATE_COLLECTION num_partitions 8 (partition-key
- *                    collections only, else 0).
- */
-typedef struct {
-    ngx_str_t                            db_name;
-    ngx_str_t                            collection_name;
-    ngx_str_t                            partition_name;
-    int64_t                              collection_id;
-    uint64_t                             replicate_ts;
-    ngx_str_t                            schema;
-    ngx_int_t                            shards_num;
-    ngx_int_t                            consistency_level;
-    ngx_http_milvus_cdc_msg_kv_t        *properties;
-    ngx_uint_t                           nproperties;
-    int64_t                              num_partitions;
-} ngx_http_milvus_cdc_msg_request_t;
-
-
-/*
- * msgpb.MsgPosition (channel_name 1, msgID 2, msgGroup 3, timestamp 4):
- * a source position sent along with a ReplicateMessage (informational for
- * the target).  msg_id is the MQ id bytes (Kafka: 8-byte little-endian
- * offset).
- */
-typedef struct {
-    ngx_str_t                            channel_name;
-    ngx_str_t                            msg_id;
-    ngx_str_t                            msg_group;
-    uint64_t                             ts;
-} ngx_http_milvus_cdc_msg_position_t;
-
-
-/*
- * milvus.ReplicateMessageRequest: base 1 (replicateInfo.isReplicate set,
- * as Milvus-CDC does), channel_name 2 = channel_name (a TARGET pchannel,
- * e.g. "by-dev-rootcoord-dml_3"), BeginTs 3 = begin_ts, EndTs 4 = end_ts
- * (the target uses it to allocate segments for inserts), Msgs 5 = msgs
- * (nmsgs packed WAL messages, e.g. from ngx_http_milvus_cdc_msg_rewrite()
- * and ngx_http_milvus_cdc_msg_timetick()), StartPositions 6 and
- * EndPositions 7 (may be empty).
- */
-typedef struct {
-    ngx_str_t                            channel_name;
-    uint64_t                             begin_ts;
-    uint64_t                             end_ts;
-    ngx_str_t                           *msgs;
-    ngx_uint_t                           nmsgs;
-    ngx_http_milvus_cdc_msg_position_t  *start_positions;
-    ngx_uint_t                           nstart_positions;
-    ngx_http_milvus_cdc_msg_position_t  *end_positions;
-    ngx_uint_t                           nend_positions;
-} ngx_http_milvus_cdc_msg_replicate_t;
-
-
-/*
- * A decoded RPC reply (ngx_http_milvus_cdc_msg_reply()).  All strings and
- * arrays live in one ngx_alloc()ed block owned by the struct (free with
- * ngx_http_milvus_cdc_msg_reply_free()); strings are NUL-terminated.
- *
- * Every reply (common.Status, or field status 1 of the reply message):
- *   error_code  Status.error_code 1 (deprecated ErrorCode, 0 Success);
- *   code        Status.code 3 (0 success; e.g. 1100 parameter error,
- *               1900 ttMsgEnabled target refuses ReplicateMessage);
- *   reason      Status.reason 2 (truncated to 255 bytes), or the codec's
- *               own text when the reply could not be decoded.
- * Per RPC:
- *   REPLICATE            position: ReplicateMessageResponse.position 2,
- *                        base64 of the target MQ id of the last message;
- *   HAS_COLLECTION       value: BoolResponse.value 2;
- *   DESCRIBE_COLLECTION  collection_id 3, vchannels 4 (nvchannels),
- *                        pchannels 5 (npchannels), created_ts 6 (TSO),
- *                        shards_num 8, consistency_level 11, db_name 14,
- *                        num_partitions 15, schema 2 re-packed as
- *                        serialized schema.CollectionSchema (user fields;
- *                        the proxy leaves out system fields and "$meta");
- *   SHOW_PARTITIONS      names = partition_names 2, ids = partitionIDs 3
- *                        (nnames each);
- *   LIST_DATABASES       names = db_names 2 (nnames), ids NULL;
- *   COLLECTION_STATISTICS  row_count: stats 2 "row_count" (-1 if absent).
- */
-typedef struct {
-    ngx_int_t                            error_code;
-    ngx_int_t                            code;
-    ngx_str_t                            reason;
-    ngx_str_t                            position;
-    ngx_uint_t                           value;
-    int64_t                              collection_id;
-    uint64_t                             created_ts;
-    ngx_int_t                            shards_num;
-    ngx_int_t                            consistency_level;
-    int64_t                              num_partitions;
-    ngx_str_t                            db_name;
-    ngx_str_t                            schema;
-    ngx_uint_t                           nvchannels;
-    ngx_str_t                           *vchannels;
-    ngx_uint_t                           npchannels;
-    ngx_str_t                           *pchannels;
-    ngx_uint_t                           nnames;
-    ngx_str_t                           *names;
-    int64_t                             *ids;
-    int64_t                              row_count;
-
-    /* private */
-    void                                *mem;
-    u_char                               text[256];
-} ngx_http_milvus_cdc_msg_reply_t;
-
-
 /*
  * Reads common.MsgHeader {base 1} of a WAL message without decoding the
  * rest (the top-level fields are skipped by wire type, no copy of the row
@@ -404,108 +239,19 @@ ngx_int_t ngx_http_milvus_cdc_msg_rewrite(ngx_http_milvus_cdc_msg_t *m,
 ngx_int_t ngx_http_milvus_cdc_msg_timetick(uint64_t ts, ngx_str_t *out,
     ngx_log_t *log);
 
-/*
- * Returns the gRPC method path of rpc,
- * "/milvus.proto.milvus.MilvusService/<Method>" (static storage), or NULL
- * for an unknown value.
- */
-ngx_str_t *ngx_http_milvus_cdc_msg_method(ngx_uint_t rpc);
-
-/*
- * Packs the request of rpc (any ngx_http_milvus_cdc_msg_rpc_e value but
- * NGX_HTTP_MILVUS_CDC_MSG_RPC_REPLICATE) from rq into out (ngx_alloc()ed,
- * free with ngx_free()).
- * Returns NGX_OK; NGX_DECLINED for an unknown rpc; NGX_ERROR no memory.
- */
-ngx_int_t ngx_http_milvus_cdc_msg_request(ngx_uint_t rpc,
-    ngx_http_milvus_cdc_msg_request_t *rq, ngx_str_t *out, ngx_log_t *log);
-
-/*
- * Packs a milvus.ReplicateMessageRequest from rp into out (ngx_alloc()ed,
- * free with ngx_free()).  The message bytes are copied once, into out.
- * Returns NGX_OK or NGX_ERROR (no memory).
- */
-ngx_int_t ngx_http_milvus_cdc_msg_replicate(
-    ngx_http_milvus_cdc_msg_replicate_t *rp, ngx_str_t *out, ngx_log_t *log);
-
-/*
- * Decodes the reply bytes of rpc (grpc result "reply" of a call with gRPC
- * status OK) into r (caller's storage, zeroed here).
- * Returns NGX_OK: Milvus reports success (error_code 0 and code 0);
- * NGX_DECLINED: Milvus error, r->error_code, r->code and r->reason set;
- * NGX_ERROR: undecodable reply (r->reason says so) or no memory.
- * Call ngx_http_milvus_cdc_msg_reply_free() in every case.
- */
-ngx_int_t ngx_http_milvus_cdc_msg_reply(ngx_uint_t rpc, ngx_str_t *data,
-    ngx_http_milvus_cdc_msg_reply_t *r, ngx_log_t *log);
-
-/* Releases the arrays and strings of a decoded reply; r reusable. */
-void ngx_http_milvus_cdc_msg_reply_free(ngx_http_milvus_cdc_msg_reply_t *r);
-
-/*
- * Makes a schema fit for MilvusService/CreateCollection: decodes a
- * serialized schema.CollectionSchema (e.g. ngx_http_milvus_cdc_msg_t
- * schema of a WAL CreateCollection), drops system fields (fieldID < 100:
- * RowID 0, Timestamp 1) and the dynamic "$meta" field (is_dynamic; the
- * target proxy adds its own when enable_dynamic_field is set), and packs
- * it into out (ngx_alloc()ed, free with ngx_free()).  Everything else,
- * undeclared fields included, is kept; remaining field ids are unchanged
- * (the target numbers user fields from 100 in order, as the source did).
- * If name is not empty it replaces CollectionSchema.name 1 (the proxy
- * requires it to equal the request's collection_name).
- * Returns NGX_OK; NGX_ERROR undecodable schema or no memory.
- */
-ngx_int_t ngx_http_milvus_cdc_msg_schema_clean(ngx_str_t *schema,
-    ngx_str_t *name, ngx_str_t *out, ngx_log_t *log);
-
 /* Name of a MsgType value for logs ("Insert", "TimeTick"), or "Unknown". */
 const char *ngx_http_milvus_cdc_msg_type_name(ngx_int_t type);
 
 /*
- * The MilvusService method of a replicate-channel message type (the
- * message is that method's request, milvus-proto milvus.proto):
- * CreateIndex 300, DropIndex 302, LoadCollection 106, ReleaseCollection
- * 107, LoadPartitions 205, ReleasePartitions 206, Flush 402,
- * CreateDatabase 1801, DropDatabase 1802; NULL for other types.
- */
-ngx_str_t *ngx_http_milvus_cdc_msg_rpc_method(ngx_int_t type);
-
-/*
- * Reads db_name (field 2) and the collection names (field 3, repeated in
- * FlushRequest) of a replicate-channel request, without decoding the
- * rest.  db is empty when absent (the default database); at most "max"
- * names go to "collections", "*n" tells how many.  Strings point into
- * data.  NGX_OK, or NGX_ERROR for bytes that are not a protobuf message.
- */
-ngx_int_t ngx_http_milvus_cdc_msg_rpc_names(u_char *data, size_t len,
-    ngx_str_t *db, ngx_str_t *collections, ngx_uint_t max, ngx_uint_t *n);
-
-/*
- * A copy of a request (whose field 1 is common.MsgBase) with
- * base.replicateInfo = {isReplicate true, msgTimestamp ts} (common.proto
- * MsgBase 7, ReplicateInfo 1 and 2), by appending a second field 1 that
- * protobuf merges into the first.  out is ngx_alloc()ed.  NGX_OK or
- * NGX_ERROR (no memory).
- */
-/*
- * Packs milvus.proto.milvus.ReleasePartitionsRequest {db_name 2,
- * collection_name 3, partition_names 4 (one)} for the method of type 206
- * (ngx_http_milvus_cdc_msg_rpc_method()).  Names are at most 16383 bytes.
- * out is ngx_alloc()ed.  NGX_OK or NGX_ERROR (no memory).
- */
-ngx_int_t ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
-    ngx_str_t *collection, ngx_str_t *partition, ngx_str_t *out,
-    ngx_log_t *log);
-
-/*
  * A msgpb.DeleteRequest of the primary keys of an Insert, for replaying
  * an Insert that may already be on the target: insert is the packed
- * InsertRequest (msg.proto fields_data 13, the column whose
- * schema.FieldData.field_id 5 is pk_field_id: LongArray or StringArray of
- * ScalarField 3/6), m the Insert as rewritten for the target (its
- * collection id and name are used), shard the target vchannel; every key gets
- * timestamp ts, partitionID is -1 (all partitions), MsgBase sourceID -1
- * and msgID msg_id (one the Insert does not have: the target keeps only
+ * InsertRequest (proto/milvus_cdc_msg.proto fields_data 13, the column
+ * whose schema.FieldData.field_id 5 is pk_field_id: LongArray or
+ * StringArray of ScalarField 3/6; proto/milvus_cdc_schema.proto), m the
+ * Insert as rewritten for the target (its collection id and name are
+ * used), shard the target vchannel; every key gets timestamp ts,
+ * partitionID is -1 (all partitions), MsgBase sourceID -1 and msgID
+ * msg_id (one the Insert does not have: the target keeps only
  * the first of two DML messages with one id between TimeTicks).
  * Deletes hide rows with an older timestamp only, so a Delete and the
  * Insert sent again with one new ts leave exactly one row.  out is
@@ -514,9 +260,6 @@ ngx_int_t ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
 ngx_int_t ngx_http_milvus_cdc_msg_insert_delete(ngx_str_t *insert,
     int64_t pk_field_id, ngx_http_milvus_cdc_msg_t *m, ngx_str_t *shard,
     uint64_t ts, int64_t msg_id, ngx_str_t *out, ngx_log_t *log);
-
-ngx_int_t ngx_http_milvus_cdc_msg_mark_replicated(u_char *data, size_t len,
-    uint64_t ts, ngx_str_t *out, ngx_log_t *log);
 
 
 #endif /* _NGX_HTTP_MILVUS_CDC_MSG_H_INCLUDED_ */

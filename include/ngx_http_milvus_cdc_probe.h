@@ -27,6 +27,8 @@
  * (common.Status: error_code 1, reason 2, code 3), server_info 2
  * (common.ServerInfo: build_tags 1, deploy_mode 5), identifier 3};
  * see proto/milvus_cdc_milvus.proto and proto/milvus_cdc_common.proto.
+ * Both are packed and decoded by the MilvusService codec
+ * (ngx_http_milvus_cdc_rpc.h, NGX_HTTP_MILVUS_CDC_MSG_RPC_CONNECT).
  *
  * Behaviour on network failures (the call is "fail fast", i.e. it does
  * not wait for the channel to become ready):

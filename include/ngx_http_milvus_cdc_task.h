@@ -56,12 +56,12 @@ typedef struct {
 
 
 /*
- * Validates the request_data object of a create request (see
- * spec/cdc-http-api.md, "create") and fills "task".  "data" may be NULL
- * (then the request is refused).  On a client error returns NGX_DECLINED
- * with "err" set to a message that names the offending field, allocated
- * from "pool"; NGX_ERROR on allocation failure.  The task_id is left empty
- * when the client gave none.
+ * Validates the request_data object of a create request (see README.md,
+ * "The task API in short", and t/020-api.t) and fills "task".  "data" may
+ * be NULL (then the request is refused).  On a client error returns
+ * NGX_DECLINED with "err" set to a message that names the offending
+ * field, allocated from "pool"; NGX_ERROR on allocation failure.  The
+ * task_id is left empty when the client gave none.
  */
 ngx_int_t ngx_http_milvus_cdc_task_parse(ngx_pool_t *pool, yajl_val data,
     ngx_http_milvus_cdc_task_t *task, ngx_str_t *err);

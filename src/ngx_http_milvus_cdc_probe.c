@@ -11,17 +11,15 @@
 #include <grpc/status.h>
 
 #include "ngx_http_milvus_cdc_probe.h"
-#include "milvus_cdc_milvus.pb-c.h"
+#include "ngx_http_milvus_cdc_rpc.h"
 
-
-#define NGX_HTTP_MILVUS_CDC_PROBE_METHOD                                     \
-    "/milvus.proto.milvus.MilvusService/Connect"
 
 #define NGX_HTTP_MILVUS_CDC_PROBE_TIME  sizeof("1970-09-28T12:00:00+06:00")
 
 
 static ngx_int_t ngx_http_milvus_cdc_probe_check_target(ngx_str_t *target);
-static ssize_t ngx_http_milvus_cdc_probe_pack(u_char *buf, size_t size);
+static ngx_int_t ngx_http_milvus_cdc_probe_pack(ngx_str_t *out,
+    ngx_log_t *log);
 static void ngx_http_milvus_cdc_probe_grpc_handler(
     ngx_http_milvus_cdc_grpc_result_t *res, void *data);
 static void ngx_http_milvus_cdc_probe_reply(ngx_http_milvus_cdc_probe_t *p,
@@ -39,10 +37,9 @@ static ngx_connection_t  ngx_http_milvus_cdc_probe_dummy;
 ngx_int_t
 ngx_http_milvus_cdc_probe_start(ngx_http_milvus_cdc_probe_t *p)
 {
-    ssize_t                                  n;
+    ngx_str_t                                req;
     ngx_http_milvus_cdc_grpc_call_conf_t     cc;
     ngx_http_milvus_cdc_grpc_channel_conf_t  chc;
-    u_char                                   req[512];
     u_char                                   err[128];
 
     p->rc = NGX_ERROR;
@@ -66,8 +63,7 @@ ngx_http_milvus_cdc_probe_start(ngx_http_milvus_cdc_probe_t *p)
         return NGX_ERROR;
     }
 
-    n = ngx_http_milvus_cdc_probe_pack(req, sizeof(req));
-    if (n < 0) {
+    if (ngx_http_milvus_cdc_probe_pack(&req, p->log) != NGX_OK) {
         ngx_http_milvus_cdc_probe_error(p, "cannot build ConnectRequest");
         return NGX_ERROR;
     }
@@ -88,22 +84,28 @@ ngx_http_milvus_cdc_probe_start(ngx_http_milvus_cdc_probe_t *p)
     p->channel = ngx_http_milvus_cdc_grpc_channel_create(&chc, p->log, err,
                                                          sizeof(err));
     if (p->channel == NULL) {
+        ngx_free(req.data);
         ngx_http_milvus_cdc_probe_error(p, "%s", err);
         return NGX_ERROR;
     }
 
     ngx_memzero(&cc, sizeof(ngx_http_milvus_cdc_grpc_call_conf_t));
 
-    ngx_str_set(&cc.method, NGX_HTTP_MILVUS_CDC_PROBE_METHOD);
-    cc.request.data = req;
-    cc.request.len = n;
+    cc.method = *ngx_http_milvus_cdc_msg_method(
+                                           NGX_HTTP_MILVUS_CDC_MSG_RPC_CONNECT);
+    cc.request = req;
     cc.timeout = p->timeout;
     cc.handler = ngx_http_milvus_cdc_probe_grpc_handler;
     cc.data = p;
 
     p->start = ngx_current_msec;
 
+    /* the request is copied at start */
+
     p->call = ngx_http_milvus_cdc_grpc_call_start(p->channel, &cc, p->log);
+
+    ngx_free(req.data);
+
     if (p->call == NULL) {
         ngx_http_milvus_cdc_grpc_channel_release(p->channel);
         p->channel = NULL;
@@ -195,36 +197,32 @@ ngx_http_milvus_cdc_probe_check_target(ngx_str_t *target)
 }
 
 
-static ssize_t
-ngx_http_milvus_cdc_probe_pack(u_char *buf, size_t size)
+/*
+ * ConnectRequest {client_info 2 {sdk_type, sdk_version, local_time (the
+ * cached ISO 8601 time), host (this host's name)}}, no msg_base
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_probe_pack(ngx_str_t *out, ngx_log_t *log)
 {
-    size_t                                  len;
-    u_char                                  host[NGX_MAXHOSTNAMELEN];
-    u_char                                  now[NGX_HTTP_MILVUS_CDC_PROBE_TIME];
-    Milvus__Proto__Common__ClientInfo       ci;
-    Milvus__Proto__Milvus__ConnectRequest   req;
+    ngx_http_milvus_cdc_msg_client_t   ci;
+    ngx_http_milvus_cdc_msg_request_t  rq;
 
-    milvus__proto__common__client_info__init(&ci);
-    milvus__proto__milvus__connect_request__init(&req);
+    ngx_str_set(&ci.sdk_type, NGX_HTTP_MILVUS_CDC_PROBE_SDK_TYPE);
+    ngx_str_set(&ci.sdk_version, NGX_HTTP_MILVUS_CDC_PROBE_SDK_VERSION);
 
-    ngx_cpystrn(host, ngx_cycle->hostname.data,
-                ngx_min(ngx_cycle->hostname.len + 1, sizeof(host)));
-    ngx_cpystrn(now, ngx_cached_http_log_iso8601.data,
-                ngx_min(ngx_cached_http_log_iso8601.len + 1, sizeof(now)));
+    ci.local_time.data = ngx_cached_http_log_iso8601.data;
+    ci.local_time.len = ngx_min(ngx_cached_http_log_iso8601.len,
+                                NGX_HTTP_MILVUS_CDC_PROBE_TIME - 1);
 
-    ci.sdk_type = NGX_HTTP_MILVUS_CDC_PROBE_SDK_TYPE;
-    ci.sdk_version = NGX_HTTP_MILVUS_CDC_PROBE_SDK_VERSION;
-    ci.local_time = (char *) now;
-    ci.host = (char *) host;
+    ci.host.data = ngx_cycle->hostname.data;
+    ci.host.len = ngx_min(ngx_cycle->hostname.len, NGX_MAXHOSTNAMELEN - 1);
 
-    req.client_info = &ci;
+    ngx_memzero(&rq, sizeof(ngx_http_milvus_cdc_msg_request_t));
+    rq.client = &ci;
 
-    len = milvus__proto__milvus__connect_request__get_packed_size(&req);
-    if (len > size) {
-        return -1;
-    }
-
-    return milvus__proto__milvus__connect_request__pack(&req, buf);
+    return ngx_http_milvus_cdc_msg_request(NGX_HTTP_MILVUS_CDC_MSG_RPC_CONNECT,
+                                           &rq, out, log);
 }
 
 
@@ -291,40 +289,41 @@ static void
 ngx_http_milvus_cdc_probe_reply(ngx_http_milvus_cdc_probe_t *p,
     ngx_str_t *reply)
 {
-    u_char                                  *last;
-    int32_t                                  error_code;
-    Milvus__Proto__Common__Status           *st;
-    Milvus__Proto__Milvus__ConnectResponse  *resp;
-
-    resp = milvus__proto__milvus__connect_response__unpack(NULL, reply->len,
-                                                           reply->data);
-    if (resp == NULL) {
-        ngx_http_milvus_cdc_probe_error(p, "invalid ConnectResponse "
-                                        "(%uz bytes)", reply->len);
-        return;
-    }
+    u_char                           *last;
+    ngx_int_t                         rc;
+    ngx_http_milvus_cdc_msg_reply_t   r;
 
     /* a missing status is all defaults, that is Success */
 
-    st = resp->status;
-    error_code = st ? st->error_code : 0;
-    p->status_code = st ? st->code : 0;
+    rc = ngx_http_milvus_cdc_msg_reply(NGX_HTTP_MILVUS_CDC_MSG_RPC_CONNECT,
+                                       reply, &r, p->log);
 
-    if (error_code != 0 || p->status_code != 0) {
-        ngx_http_milvus_cdc_probe_error(p, "Milvus error: %s "
-                                        "(error_code %D, code %i)",
-                                        st->reason[0] ? st->reason
-                                                      : "no reason given",
-                                        error_code, p->status_code);
+    p->status_code = r.code;
+
+    if (rc == NGX_ERROR) {
+        ngx_http_milvus_cdc_probe_error(p, "invalid ConnectResponse "
+                                        "(%uz bytes)", reply->len);
         goto done;
     }
 
-    p->identifier = resp->identifier;
+    if (rc == NGX_DECLINED) {
+        if (r.reason.len == 0) {
+            ngx_str_set(&r.reason, "no reason given");
+        }
 
-    if (resp->server_info && resp->server_info->build_tags[0]) {
-        last = ngx_cpystrn(p->version,
-                           (u_char *) resp->server_info->build_tags,
-                           sizeof(p->version));
+        ngx_http_milvus_cdc_probe_error(p, "Milvus error: %V "
+                                        "(error_code %i, code %i)",
+                                        &r.reason, r.error_code,
+                                        p->status_code);
+        goto done;
+    }
+
+    p->identifier = r.identifier;
+
+    if (r.server_version.len) {
+        last = ngx_cpystrn(p->version, r.server_version.data,
+                           ngx_min(r.server_version.len + 1,
+                                   sizeof(p->version)));
         p->server_version.data = p->version;
         p->server_version.len = last - p->version;
     }
@@ -339,7 +338,7 @@ ngx_http_milvus_cdc_probe_reply(ngx_http_milvus_cdc_probe_t *p,
 
 done:
 
-    milvus__proto__milvus__connect_response__free_unpacked(resp, NULL);
+    ngx_http_milvus_cdc_msg_reply_free(&r);
 }
 
 
