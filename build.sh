@@ -208,15 +208,28 @@ CONF
 
 # the C unit tests: t/unit/<name>_test.c tests src/ngx_http_milvus_cdc_<name>.c
 # (pure logic, no I/O), compiled against nginx's headers, TAP read by prove
+# A test that needs more (other sources of the module, generated protobuf-c
+# files, t/unit/ngx_core_stub.c, libraries) names them on " * unit-link:"
+# lines of its opening comment: paths from the repository's root, -l<lib>.
 unit() {
-    local n=$NGX_SRC/src t name
+    local n=$NGX_SRC/src t name w
+    local -a extra
     mkdir -p "$BUILD/unit"
     for t in "$ROOT"/t/unit/*_test.c; do
         name=$(basename "$t" _test.c)
+        extra=()
+        for w in $(sed -n 's/^ \* unit-link: *//p' "$t"); do
+            case $w in
+                -l*) extra+=("$w") ;;
+                *)   extra+=("$ROOT/$w") ;;
+            esac
+        done
         cc -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
             -I"$n/core" -I"$n/event" -I"$n/event/modules" -I"$n/os/unix" \
-            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/t/unit" \
-            "$t" "$ROOT/src/ngx_http_milvus_cdc_$name.c" \
+            -I"$n/http" -I"$n/http/modules" -I"$n/http/v2" \
+            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/src" \
+            -I"$ROOT/proto/gen" -I"$ROOT/t/unit" \
+            "$t" "$ROOT/src/ngx_http_milvus_cdc_$name.c" ${extra[@]+"${extra[@]}"} \
             -o "$BUILD/unit/${name}_test"
     done
     prove --exec '' "$BUILD"/unit/*_test
