@@ -216,9 +216,10 @@ CONF
 
 # the C unit tests: t/unit/<name>_test.c tests src/ngx_http_milvus_cdc_<name>.c
 # (pure logic, no I/O), compiled against nginx's headers, TAP read by prove;
-# a test whose header has a line " * Linked with: a.c, dir/, -lc" is linked
-# with those files (paths from the root; "dir/": every .c file in it) and
-# libraries too
+# a test that needs more (other sources of the module, generated protobuf-c
+# files, t/unit/ngx_core_stub.c, libraries) names them on a line of its
+# opening comment, " * Linked with: a.c, dir/, -lc" ("dir/": every .c file
+# in it) or " * unit-link: a.c -lc": paths from the repository's root
 unit() {
     local n=$NGX_SRC/src t name item
     local -a more
@@ -226,7 +227,8 @@ unit() {
     for t in "$ROOT"/t/unit/*_test.c; do
         name=$(basename "$t" _test.c)
         more=()
-        for item in $(sed -n 's/^ \* Linked with: //p' "$t" | tr ',' ' '); do
+        for item in $(sed -n -e 's/^ \* Linked with: //p' \
+                             -e 's/^ \* unit-link: *//p' "$t" | tr ',' ' '); do
             case $item in
                 -l*) more+=("$item") ;;
                 */)  more+=("$ROOT/$item"*.c) ;;
@@ -235,8 +237,9 @@ unit() {
         done
         cc -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
             -I"$n/core" -I"$n/event" -I"$n/event/modules" -I"$n/os/unix" \
-            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/proto/gen" \
-            -I"$ROOT/t/unit" \
+            -I"$n/http" -I"$n/http/modules" -I"$n/http/v2" \
+            -I"$BUILD/nginx" -I"$ROOT/include" -I"$ROOT/src" \
+            -I"$ROOT/proto/gen" -I"$ROOT/t/unit" \
             "$t" "$ROOT/src/ngx_http_milvus_cdc_$name.c" ${more[@]+"${more[@]}"} \
             -o "$BUILD/unit/${name}_test"
     done

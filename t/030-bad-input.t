@@ -592,3 +592,56 @@ A worker that has not opened its task store yet must answer them as well.
  qq({"code":400,"message":"request_data.task_id: must be a string"}\n),
  qq({"code":400,"message":"request_data: unknown field \\"x\\""}\n),
  tasks()]
+
+
+
+=== TEST 63: create: a position whose MsgPosition names another channel
+A position's channel_name must be the key (the vchannel) or its pchannel.
+--- bad eval
+create("bad", scope => '"collection_infos":[{"name":"c1","positions":{"by-dev-rootcoord-dml_0_448845390234567890v0":"ChZieS1kZXYtcm9vdGNvb3JkLWRtbF8xEgjSBAAAAAAAACCAgLSn2pOunwY="}}]')
+--- response_body
+{"code":400,"message":"request_data.collection_infos[0].positions.by-dev-rootcoord-dml_0_448845390234567890v0: the MsgPosition's channel_name \"by-dev-rootcoord-dml_1\" is neither the key nor its pchannel \"by-dev-rootcoord-dml_0\""}
+
+
+
+=== TEST 64: create: a position that is not base64
+--- bad eval
+create("bad", scope => '"collection_infos":[{"name":"c1","positions":{"by-dev-rootcoord-dml_0_448845390234567890v0":"not base64!"}}]')
+--- response_body
+{"code":400,"message":"request_data.collection_infos[0].positions.by-dev-rootcoord-dml_0_448845390234567890v0: must be a base64 string"}
+
+
+
+=== TEST 65: create: a position that is base64 but no MsgPosition
+"////" decodes to 0xff 0xff 0xff, an unfinished varint.
+--- bad eval
+create("bad", scope => '"collection_infos":[{"name":"c1","positions":{"by-dev-rootcoord-dml_0_448845390234567890v0":"////"}}]')
+--- response_body
+{"code":400,"message":"request_data.collection_infos[0].positions.by-dev-rootcoord-dml_0_448845390234567890v0: must be a base64 msgpb.MsgPosition, it does not decode as one"}
+
+
+
+=== TEST 66: create: a position whose msgID is not a Kafka msgID
+Kafka's msgID is the offset as 8 bytes; this one has 4.
+--- bad eval
+create("bad", scope => '"collection_infos":[{"name":"c1","positions":{"by-dev-rootcoord-dml_0_448845390234567890v0":"ChZieS1kZXYtcm9vdGNvb3JkLWRtbF8wEgQBAgMEIICAtKfak66fBg=="}}]')
+--- response_body
+{"code":400,"message":"request_data.collection_infos[0].positions.by-dev-rootcoord-dml_0_448845390234567890v0: the MsgPosition's msgID is 4 bytes, a Kafka msgID is 8"}
+
+
+
+=== TEST 67: create: the positions of two collections in one collection info
+--- bad eval
+create("bad", scope => '"collection_infos":[{"name":"c1","positions":{"by-dev-rootcoord-dml_0_448845390234567890v0":"CitieS1kZXYtcm9vdGNvb3JkLWRtbF8wXzQ0ODg0NTM5MDIzNDU2Nzg5MHYwEgjSBAAAAAAAACCAgLSn2pOunwY=","by-dev-rootcoord-dml_1_448845390234567891v1":"ChZieS1kZXYtcm9vdGNvb3JkLWRtbF8xEghjAAAAAAAAACCAgLSn2pOunwY="}}]')
+--- response_body
+{"code":400,"message":"request_data.collection_infos[0].positions: the channel position info should be in the same collection"}
+
+
+
+=== TEST 68: create: the second collection info's positions are checked too
+The first info's position is good (its channel_name is the vchannel); the
+second one's names a channel that is not its own.
+--- bad eval
+create("bad", scope => '"collection_infos":[{"name":"c1","positions":{"by-dev-rootcoord-dml_0_448845390234567890v0":"CitieS1kZXYtcm9vdGNvb3JkLWRtbF8wXzQ0ODg0NTM5MDIzNDU2Nzg5MHYwEgjSBAAAAAAAACCAgLSn2pOunwY="}},{"name":"c2","positions":{"by-dev-rootcoord-dml_0_448845390234567891v0":"ChZieS1kZXYtcm9vdGNvb3JkLWRtbF8xEghjAAAAAAAAACCAgLSn2pOunwY="}}]')
+--- response_body
+{"code":400,"message":"request_data.collection_infos[1].positions.by-dev-rootcoord-dml_0_448845390234567891v0: the MsgPosition's channel_name \"by-dev-rootcoord-dml_1\" is neither the key nor its pchannel \"by-dev-rootcoord-dml_0\""}
