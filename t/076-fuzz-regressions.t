@@ -27,7 +27,7 @@ __DATA__
         scope => '"collection_infos":[{"name":"c1","positions":{"448845390234567890v0":"CgRkbWxfMA=="}}]'),
  cdc('list')]
 --- response_body_like eval
-[qr/^\{"code":500,"message":"fail to connect the milvus: [^"]+"\}\n\z/,
+[qr/^\{"code":400,"message":"request_data\.collection_infos\[0\]\.positions\.by-dev-rootcoord-dml_0_448845390234567890v0: [^"]+"\}\n\z/,
  qr/^\{"code":400,"message":"request_data\.collection_infos\[0\]\.positions[^"]*"\}\n\z/,
  qr/^\{"code":200,"data":\{"tasks":\[\]\}\}\n\z/]
 --- no_error_log
