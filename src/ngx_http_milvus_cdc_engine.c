@@ -69,7 +69,7 @@ ngx_http_milvus_cdc_engine_create(ngx_http_milvus_cdc_task_t *task,
 
     /* the positions the task was created with, if any */
 
-    if (ngx_http_milvus_cdc_source_positions(e, &task->scope_json)
+    if (ngx_http_milvus_cdc_source_positions(e, task)
         != NGX_OK)
     {
         ngx_destroy_pool(pool);

@@ -104,18 +104,6 @@ typedef struct ngx_http_milvus_cdc_pack_s   ngx_http_milvus_cdc_pack_t;
 typedef struct ngx_http_milvus_cdc_tchan_s  ngx_http_milvus_cdc_tchan_t;
 
 
-/*
- * Where a collection starts on a source pchannel when the task was created
- * with positions for it (collection_infos[].positions): the offset after
- * its position; its messages before it are assumed on the target already.
- */
-typedef struct {
-    int64_t                          collection_id;  /* source's */
-    ngx_str_t                        pchannel;
-    int64_t                          offset;
-} ngx_http_milvus_cdc_from_t;
-
-
 /* the messages of one source pchannel between two of its TimeTicks */
 struct ngx_http_milvus_cdc_pack_s {
     int64_t                          offset;     /* of the closing tick */
@@ -219,7 +207,10 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_array_t                            colls;    /* coll_t * */
     ngx_array_t                            saved_ts; /* target_ts_t */
     ngx_array_t                            id_maps;  /* id_map_t */
-    ngx_array_t                           *froms;    /* from_t, or NULL */
+    ngx_array_t                           *froms;    /* the positions given
+                                                        at create (task.h
+                                                        task_position_t),
+                                                        or NULL */
     int64_t                               *ends;     /* DML pchannels' end
                                                         offsets, taken
                                                         before the first
@@ -305,11 +296,11 @@ ngx_http_milvus_cdc_pack_t *ngx_http_milvus_cdc_source_pack(
 void ngx_http_milvus_cdc_source_advance(
     ngx_http_milvus_cdc_engine_t *e);
 /*
- * The positions the task was created with (the caller's task->scope_json,
- * read once by engine_create) into e->froms.  NGX_OK or NGX_ERROR.
+ * The positions the task was created with (the caller's task, read once
+ * by engine_create) into e->froms.  NGX_OK or NGX_ERROR.
  */
 ngx_int_t ngx_http_milvus_cdc_source_positions(
-    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *scope_json);
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_task_t *task);
 
 /*
  * The first offset of pchannel "name" collection c replicates when the

@@ -13,7 +13,6 @@
 #include <ngx_core.h>
 
 #include "ngx_http_milvus_cdc_engine_int.h"
-#include "milvus_cdc_msg.pb-c.h"
 
 
 static ngx_http_milvus_cdc_schan_t *ngx_http_milvus_cdc_source_channel(
@@ -27,9 +26,6 @@ static ngx_int_t ngx_http_milvus_cdc_source_start(
 static int64_t ngx_http_milvus_cdc_source_coll_start(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     ngx_http_milvus_cdc_schan_t *sc);
-static ngx_int_t ngx_http_milvus_cdc_source_position(
-    ngx_http_milvus_cdc_engine_t *e, const char *key, yajl_val value,
-    ngx_http_milvus_cdc_from_t *from);
 static void ngx_http_milvus_cdc_source_feeds(ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_source_assign(
     ngx_http_milvus_cdc_engine_t *e);
@@ -351,169 +347,54 @@ ngx_http_milvus_cdc_source_coll_start(ngx_http_milvus_cdc_engine_t *e,
 
 /*
  * The positions of the task's create request (collection_infos[].positions,
- * {"<pchannel>_<collection id>v<shard>": "<base64 msgpb.MsgPosition>"},
- * checked by task.c) into e->froms: each collection starts on its
- * pchannels after its position (MsgPosition.msgID, field 2: for Kafka the
- * offset).  NGX_OK (also without positions), NGX_ERROR: no memory, or a
- * stored position that does not decode (the task fails, never starts from
- * elsewhere).
+ * parsed and checked by task.c) into e->froms: each collection starts on
+ * its pchannels after its position.  NGX_OK (also without positions),
+ * NGX_ERROR: no memory, or a stored position that does not decode (the
+ * task fails, never starts from elsewhere).
  */
 
 ngx_int_t
 ngx_http_milvus_cdc_source_positions(ngx_http_milvus_cdc_engine_t *e,
-    ngx_str_t *scope_json)
+    ngx_http_milvus_cdc_task_t *task)
 {
-    size_t                       i, j;
-    yajl_val                     root, infos, pos;
-    ngx_str_t                    err;
-    ngx_http_milvus_cdc_from_t  *from;
+    ngx_int_t                             rc;
+    ngx_uint_t                            i;
+    ngx_http_milvus_cdc_task_position_t  *pos;
 
-    if (scope_json->len == 0) {
+    rc = ngx_http_milvus_cdc_task_positions(e->pool, task, &e->froms);
+
+    if (rc == NGX_DECLINED) {
+        e->froms = NULL;
         return NGX_OK;
     }
 
-    if (ngx_http_milvus_cdc_json_parse(e->pool, scope_json->data,
-                                       scope_json->len, &root, &err)
-        != NGX_OK)
-    {
+    if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ALERT, e->log, 0,
-                      "milvus_cdc: task %V: the stored scope does not parse",
-                      &e->task.task_id);
+                      "milvus_cdc: task %V: the stored positions do not "
+                      "decode", &e->task.task_id);
         return NGX_ERROR;
     }
 
-    infos = ngx_http_milvus_cdc_json_get(root, "collection_infos");
+    pos = e->froms->elts;
 
-    if (infos == NULL || !YAJL_IS_ARRAY(infos)) {
-        return NGX_OK;
-    }
-
-    for (i = 0; i < infos->u.array.len; i++) {
-        pos = ngx_http_milvus_cdc_json_get(infos->u.array.values[i],
-                                           "positions");
-        if (pos == NULL || !YAJL_IS_OBJECT(pos)) {
-            continue;
-        }
-
-        for (j = 0; j < pos->u.object.len; j++) {
-            if (e->froms == NULL) {
-                e->froms = ngx_array_create(e->pool, 4,
-                                            sizeof(ngx_http_milvus_cdc_from_t));
-                if (e->froms == NULL) {
-                    return NGX_ERROR;
-                }
-            }
-
-            from = ngx_array_push(e->froms);
-            if (from == NULL) {
-                return NGX_ERROR;
-            }
-
-            if (ngx_http_milvus_cdc_source_position(e, pos->u.object.keys[j],
-                                                    pos->u.object.values[j],
-                                                    from)
-                != NGX_OK)
-            {
-                ngx_log_error(NGX_LOG_ALERT, e->log, 0,
-                              "milvus_cdc: task %V: the stored position of "
-                              "\"%s\" does not decode", &e->task.task_id,
-                              pos->u.object.keys[j]);
-                return NGX_ERROR;
-            }
-
-            ngx_log_error(NGX_LOG_INFO, e->log, 0,
-                          "milvus_cdc: task %V: collection %L starts on %V "
-                          "at offset %L (the position given at create)",
-                          &e->task.task_id, from->collection_id,
-                          &from->pchannel, from->offset);
-        }
+    for (i = 0; i < e->froms->nelts; i++) {
+        ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                      "milvus_cdc: task %V: collection %L starts on %V "
+                      "after offset %L (the position given at create)",
+                      &e->task.task_id, pos[i].collection_id,
+                      &pos[i].pchannel, pos[i].offset);
     }
 
     return NGX_OK;
 }
-
-
-/* one position: "<pchannel>_<collection id>v<shard>" and its MsgPosition */
-
-static ngx_int_t
-ngx_http_milvus_cdc_source_position(ngx_http_milvus_cdc_engine_t *e,
-    const char *key, yajl_val value, ngx_http_milvus_cdc_from_t *from)
-{
-    u_char                           *p, *v, *last;
-    int64_t                           off;
-    ngx_int_t                         id;
-    ngx_str_t                         src, dst;
-    Milvus__Proto__Msg__MsgPosition  *mp;
-
-    p = (u_char *) key;
-    last = p + ngx_strlen(p);
-
-    /* back over the shard number and "v", then the collection id and "_" */
-
-    for (v = last; v > p && v[-1] >= '0' && v[-1] <= '9'; v--) { /* void */ }
-
-    if (v == last || v - 1 <= p || v[-1] != 'v') {
-        return NGX_ERROR;
-    }
-
-    last = v - 1;
-
-    for (v = last; v > p && v[-1] >= '0' && v[-1] <= '9'; v--) { /* void */ }
-
-    if (v == last || v - 1 <= p || v[-1] != '_') {
-        return NGX_ERROR;
-    }
-
-    id = ngx_atoi(v, last - v);
-    if (id == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    from->collection_id = id;
-    from->pchannel.len = v - 1 - p;
-    from->pchannel.data = p;
-    from->pchannel.data = ngx_pstrdup(e->pool, &from->pchannel);
-
-    if (from->pchannel.data == NULL || !YAJL_IS_STRING(value)) {
-        return NGX_ERROR;
-    }
-
-    src.data = (u_char *) value->u.string;
-    src.len = ngx_strlen(src.data);
-
-    dst.data = ngx_pnalloc(e->pool, ngx_base64_decoded_length(src.len));
-    if (dst.data == NULL || ngx_decode_base64(&dst, &src) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    mp = milvus__proto__msg__msg_position__unpack(NULL, dst.len, dst.data);
-    if (mp == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_milvus_cdc_kafka_msgid_to_offset(mp->msgid.data,
-                                                  mp->msgid.len, &off)
-        != NGX_OK)
-    {
-        milvus__proto__msg__msg_position__free_unpacked(mp, NULL);
-        return NGX_ERROR;
-    }
-
-    milvus__proto__msg__msg_position__free_unpacked(mp, NULL);
-
-    from->offset = off + 1;
-
-    return NGX_OK;
-}
-
 
 
 int64_t
 ngx_http_milvus_cdc_source_from(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_coll_t *c, ngx_str_t *name)
 {
-    ngx_uint_t                   i;
-    ngx_http_milvus_cdc_from_t  *from;
+    ngx_uint_t                            i;
+    ngx_http_milvus_cdc_task_position_t  *from;
 
     if (e->froms == NULL) {
         return -1;
@@ -527,7 +408,7 @@ ngx_http_milvus_cdc_source_from(ngx_http_milvus_cdc_engine_t *e,
             && ngx_strncmp(from[i].pchannel.data, name->data, name->len)
                == 0)
         {
-            return from[i].offset;
+            return from[i].offset + 1;
         }
     }
 
