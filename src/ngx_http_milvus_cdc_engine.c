@@ -20,6 +20,8 @@ static ngx_int_t ngx_http_milvus_cdc_engine_copy(ngx_pool_t *pool,
     ngx_str_t *s);
 static ngx_int_t ngx_http_milvus_cdc_engine_start(
     ngx_http_milvus_cdc_engine_t *e);
+static void ngx_http_milvus_cdc_engine_refused(void *data,
+    ngx_str_t *pchannel, ngx_str_t *reason);
 
 
 ngx_http_milvus_cdc_engine_t *
@@ -76,13 +78,24 @@ ngx_http_milvus_cdc_engine_create(ngx_http_milvus_cdc_task_t *task,
         return NULL;
     }
 
+    e->writer.pool = pool;
+    e->writer.log = log;
+    e->writer.task_id = &e->task.task_id;
+    e->writer.store = store;
+    e->writer.refused = ngx_http_milvus_cdc_engine_refused;
+    e->writer.data = e;
+
+    if (ngx_http_milvus_cdc_writer_init(&e->writer) != NGX_OK) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
     ngx_http_milvus_cdc_ids_init(&e->ids,
                                  ngx_crc32_short(task->task_id.data,
                                                  task->task_id.len));
 
     if (ngx_array_init(&e->schans, pool, 16,
                        sizeof(ngx_http_milvus_cdc_schan_t)) != NGX_OK
-        || ngx_array_init(&e->tchans, pool, 16, sizeof(void *)) != NGX_OK
         || ngx_array_init(&e->colls, pool, 16, sizeof(void *)) != NGX_OK)
     {
         ngx_destroy_pool(pool);
@@ -170,7 +183,7 @@ ngx_http_milvus_cdc_engine_run(ngx_http_milvus_cdc_engine_t *e,
         return NGX_ABORT;
     }
 
-    ngx_http_milvus_cdc_writer_send(e);
+    ngx_http_milvus_cdc_writer_send(&e->writer);
     ngx_http_milvus_cdc_source_advance(e);
 
     return rc == NGX_AGAIN ? NGX_AGAIN : NGX_OK;
@@ -190,14 +203,16 @@ ngx_http_milvus_cdc_engine_stop(ngx_http_milvus_cdc_engine_t *e,
 
     ngx_http_milvus_cdc_source_advance(e);
 
-    if (e->rpcs == 0 && e->ddl_call == NULL && e->rep_call == NULL) {
+    if (e->writer.calls == 0 && e->ddl_call == NULL && e->rep_call == NULL)
+    {
         return NGX_OK;
     }
 
     if ((ngx_msec_int_t) (ngx_current_msec - e->stop_at) >= 0) {
         ngx_log_error(NGX_LOG_WARN, e->log, 0,
                       "milvus_cdc: task %V: %ui target calls still in flight "
-                      "at stop, abandoned", &e->task.task_id, e->rpcs);
+                      "at stop, abandoned", &e->task.task_id,
+                      e->writer.calls);
         return NGX_OK;
     }
 
@@ -208,26 +223,11 @@ ngx_http_milvus_cdc_engine_stop(ngx_http_milvus_cdc_engine_t *e,
 void
 ngx_http_milvus_cdc_engine_destroy(ngx_http_milvus_cdc_engine_t *e)
 {
-    ngx_uint_t                     i, j;
+    ngx_uint_t                     i;
     ngx_http_milvus_cdc_pack_t    *p, *next;
-    ngx_http_milvus_cdc_item_t    *item;
-    ngx_http_milvus_cdc_tchan_t  **tchans;
     ngx_http_milvus_cdc_schan_t   *sc;
 
-    tchans = e->tchans.elts;
-
-    for (i = 0; i < e->tchans.nelts; i++) {
-        if (tchans[i]->call) {
-            ngx_http_milvus_cdc_grpc_call_cancel(tchans[i]->call);
-            tchans[i]->call = NULL;
-        }
-
-        item = tchans[i]->queue.elts;
-
-        for (j = tchans[i]->head; j < tchans[i]->queue.nelts; j++) {
-            ngx_free(item[j].bytes.data);
-        }
-    }
+    ngx_http_milvus_cdc_writer_stop(&e->writer);
 
     if (e->ddl_call) {
         ngx_http_milvus_cdc_grpc_call_cancel(e->ddl_call);
@@ -309,6 +309,8 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
         return NGX_ERROR;
     }
 
+    e->writer.target = e->target;
+
     ngx_memzero(&mc, sizeof(mc));
 
     mc.endpoints = e->mcf->etcd_endpoints;
@@ -350,7 +352,7 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
         return NGX_ERROR;
     }
 
-    e->saved_ts = *saved;
+    e->writer.saved = *saved;
 
     /* the collections earlier runs created or found on the target */
 
@@ -410,6 +412,19 @@ ngx_http_milvus_cdc_engine_lost(ngx_http_milvus_cdc_engine_t *e,
 }
 
 
+/* the writer's refused handler: the target refused a pchannel for good */
+
+static void
+ngx_http_milvus_cdc_engine_refused(void *data, ngx_str_t *pchannel,
+    ngx_str_t *reason)
+{
+    ngx_http_milvus_cdc_engine_t *e = data;
+
+    ngx_http_milvus_cdc_engine_fail(e, "the target refused the replicated "
+                                    "messages of %V: %V", pchannel, reason);
+}
+
+
 /* the task pauses with a reason the API shows */
 
 void
@@ -427,6 +442,7 @@ ngx_http_milvus_cdc_engine_fail(ngx_http_milvus_cdc_engine_t *e,
     }
 
     e->state = ENGINE_FAILED;
+    e->writer.failed = 1;
 
     va_start(args, fmt);
     p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);

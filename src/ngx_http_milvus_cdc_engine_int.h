@@ -26,23 +26,19 @@
 #include "ngx_http_milvus_cdc_meta.h"
 #include "ngx_http_milvus_cdc_msg.h"
 #include "ngx_http_milvus_cdc_resume.h"
+#include "ngx_http_milvus_cdc_writer.h"
 
 
 
-#define ENGINE_RPC_TIMEOUT      30000     /* ms, one target call */
-#define ENGINE_RETRY_DELAY      1000      /* ms, after a transient failure */
-#define ENGINE_REFUSALS         10        /* refusals in a row: pause */
+#define ENGINE_RPC_TIMEOUT      NGX_HTTP_MILVUS_CDC_WRITER_TIMEOUT
+#define ENGINE_RETRY_DELAY      NGX_HTTP_MILVUS_CDC_WRITER_RETRY
+#define ENGINE_REFUSALS         NGX_HTTP_MILVUS_CDC_WRITER_REFUSALS
 #define ENGINE_META_PERIOD      2000      /* ms, source metadata refresh */
 #define ENGINE_COMMIT_PERIOD    1000      /* ms, checkpoints without data */
-#define ENGINE_BATCH_BYTES      (16 * 1024 * 1024)
-#define ENGINE_BATCH_MSGS       4096
 #define ENGINE_POLL_MAX         20000     /* Kafka records per slice */
 #define ENGINE_END_TIMEOUT      500       /* ms, a pchannel's end offset */
 #define ENGINE_END_RETRY        5000      /* ms, after brokers did not answer */
 #define ENGINE_GROUPS_MAX       1024      /* resume groups per pchannel */
-#define ENGINE_TROUBLE_LOGGED   3         /* failures logged one by one */
-#define ENGINE_TROUBLE_LOG      30000     /* ms, then one line per period */
-#define ENGINE_TROUBLE_SHOW     5000      /* ms, reason rewritten */
 
 /* id_maps kinds: a collection the task created, or found on the target */
 #define ENGINE_MAP_CREATED      "created"
@@ -101,7 +97,6 @@ typedef enum {
 
 
 typedef struct ngx_http_milvus_cdc_pack_s   ngx_http_milvus_cdc_pack_t;
-typedef struct ngx_http_milvus_cdc_tchan_s  ngx_http_milvus_cdc_tchan_t;
 
 
 /* the messages of one source pchannel between two of its TimeTicks */
@@ -113,29 +108,6 @@ struct ngx_http_milvus_cdc_pack_s {
     ngx_uint_t                       remaining;  /* items not acked yet */
     ngx_uint_t                       data;       /* it carried DML */
     ngx_http_milvus_cdc_pack_t      *next;
-};
-
-
-/* one message queued for a target pchannel */
-typedef struct {
-    ngx_str_t                        bytes;      /* ngx_alloc()ed */
-    uint64_t                         ts;
-    ngx_http_milvus_cdc_pack_t      *pack;       /* NULL: none to ack */
-    ngx_uint_t                      *wait;       /* counter to decrement */
-} ngx_http_milvus_cdc_item_t;
-
-
-/* a target pchannel: one ReplicateMessage call in flight at most */
-struct ngx_http_milvus_cdc_tchan_s {
-    ngx_str_t                        name;
-    ngx_http_milvus_cdc_clock_t      clock;      /* its timestamps */
-    ngx_array_t                      queue;      /* of item_t */
-    ngx_uint_t                       head;
-    ngx_uint_t                       inflight;   /* items of the call */
-    ngx_msec_t                       retry_at;
-    ngx_uint_t                       refused;    /* refusals in a row */
-    ngx_http_milvus_cdc_grpc_call_t *call;
-    ngx_http_milvus_cdc_engine_t    *engine;
 };
 
 
@@ -203,9 +175,9 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_http_milvus_cdc_grpc_channel_t    *target;
 
     ngx_array_t                            schans;   /* schan_t */
-    ngx_array_t                            tchans;   /* tchan_t * */
+    ngx_http_milvus_cdc_writer_t           writer;   /* the target
+                                                        pchannels */
     ngx_array_t                            colls;    /* coll_t * */
-    ngx_array_t                            saved_ts; /* target_ts_t */
     ngx_array_t                            id_maps;  /* id_map_t */
     ngx_array_t                           *froms;    /* the positions given
                                                         at create (task.h
@@ -219,7 +191,6 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_uint_t                             ends_warned;
 
     ngx_uint_t                             state;
-    ngx_uint_t                             rpcs;     /* calls in flight */
     ngx_msec_t                             meta_at;  /* next refresh */
     ngx_msec_t                             stop_at;
     ngx_http_milvus_cdc_coll_t            *ddl;      /* being ensured */
@@ -237,12 +208,6 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_msec_t                             rep_retry;
     ngx_uint_t                             rep_reply; /* its reply type */
 
-    ngx_msec_t                             trouble;   /* target calls fail
-                                                         since, 0: none */
-    time_t                                 trouble_at; /* the same, epoch */
-    ngx_uint_t                             trouble_n;  /* failures since */
-    ngx_msec_t                             trouble_logged;
-    ngx_msec_t                             trouble_shown;
     ngx_uint_t                             stale_reason; /* of a past run */
 
     ngx_http_milvus_cdc_ids_t              ids;      /* msgIDs given */
@@ -319,19 +284,7 @@ ngx_int_t ngx_http_milvus_cdc_ops_process(
     int64_t offset, u_char *data, size_t len);
 
 
-/* writer.c: target pchannel queues, ReplicateMessage calls, acks */
-
-ngx_http_milvus_cdc_tchan_t *ngx_http_milvus_cdc_writer_channel(
-    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *name);
-ngx_int_t ngx_http_milvus_cdc_writer_enqueue(
-    ngx_http_milvus_cdc_tchan_t *t, ngx_str_t *bytes, uint64_t ts,
-    ngx_http_milvus_cdc_pack_t *pack, ngx_uint_t *wait);
-void ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e);
-void ngx_http_milvus_cdc_writer_trouble(
-    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *call, ngx_str_t *on,
-    ngx_http_milvus_cdc_grpc_result_t *res);
-void ngx_http_milvus_cdc_writer_recovered(
-    ngx_http_milvus_cdc_engine_t *e);
+/* writer.c: see src/ngx_http_milvus_cdc_writer.h */
 
 
 #endif /* _NGX_HTTP_MILVUS_CDC_ENGINE_INT_H_INCLUDED_ */

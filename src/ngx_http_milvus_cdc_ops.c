@@ -350,7 +350,7 @@ ngx_http_milvus_cdc_ops_rpc_done(ngx_http_milvus_cdc_grpc_result_t *res,
     e->rep_offset = -1;
 
     if (res->status != 0) {
-        ngx_http_milvus_cdc_writer_trouble(e,
+        ngx_http_milvus_cdc_writer_trouble(&e->writer,
                                   ngx_http_milvus_cdc_msg_method(e->rep_reply),
                                   NULL, res);
         e->rep_done = -1;
@@ -358,7 +358,7 @@ ngx_http_milvus_cdc_ops_rpc_done(ngx_http_milvus_cdc_grpc_result_t *res,
         return;
     }
 
-    ngx_http_milvus_cdc_writer_recovered(e);
+    ngx_http_milvus_cdc_writer_recovered(&e->writer);
 
     /* a refusal ("index already exist", …) is logged, not retried */
 
@@ -510,7 +510,8 @@ ngx_http_milvus_cdc_ops_dml(ngx_http_milvus_cdc_engine_t *e,
                                     &del, e->log)
            == NGX_OK)
     {
-        if (ngx_http_milvus_cdc_writer_enqueue(t, &del, out, pack, NULL)
+        if (ngx_http_milvus_cdc_writer_enqueue(t, &del, out,
+                                               &pack->remaining, NULL)
             != NGX_OK)
         {
             ngx_free(bytes.data);
@@ -523,7 +524,8 @@ ngx_http_milvus_cdc_ops_dml(ngx_http_milvus_cdc_engine_t *e,
                        &e->task.task_id, &t->name, out);
     }
 
-    if (ngx_http_milvus_cdc_writer_enqueue(t, &bytes, out, pack, NULL)
+    if (ngx_http_milvus_cdc_writer_enqueue(t, &bytes, out, &pack->remaining,
+                                           NULL)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -804,7 +806,7 @@ ngx_http_milvus_cdc_ops_drop_done(ngx_http_milvus_cdc_grpc_result_t *res,
     }
 
     if (res->status != 0) {
-        ngx_http_milvus_cdc_writer_trouble(e, &call, &c->name, res);
+        ngx_http_milvus_cdc_writer_trouble(&e->writer, &call, &c->name, res);
 
         /* the same step again, later: release again, or drop again */
         c->drop_rpc = (c->drop_rpc == NGX_HTTP_MILVUS_CDC_DROP_DROPPING
@@ -815,7 +817,7 @@ ngx_http_milvus_cdc_ops_drop_done(ngx_http_milvus_cdc_grpc_result_t *res,
         return;
     }
 
-    ngx_http_milvus_cdc_writer_recovered(e);
+    ngx_http_milvus_cdc_writer_recovered(&e->writer);
 
     /* each of the three answers a common.Status */
 
@@ -901,8 +903,8 @@ ngx_http_milvus_cdc_ops_tick(ngx_http_milvus_cdc_engine_t *e,
                        &e->task.task_id, &tp[i]->name, out);
 
         if (ngx_http_milvus_cdc_msg_timetick(out, &bytes, e->log) != NGX_OK
-            || ngx_http_milvus_cdc_writer_enqueue(tp[i], &bytes, out, pack,
-                                                  NULL)
+            || ngx_http_milvus_cdc_writer_enqueue(tp[i], &bytes, out,
+                                                  &pack->remaining, NULL)
                != NGX_OK)
         {
             return NGX_ERROR;

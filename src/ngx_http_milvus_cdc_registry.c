@@ -576,7 +576,7 @@ ngx_http_milvus_cdc_registry_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
     if (res->status != 0) {
         /* transient: the target is restarting, try again later */
 
-        ngx_http_milvus_cdc_writer_trouble(e,
+        ngx_http_milvus_cdc_writer_trouble(&e->writer,
                                            ngx_http_milvus_cdc_msg_method(rpc),
                                            &c->name, res);
         e->ddl = NULL;
@@ -585,7 +585,7 @@ ngx_http_milvus_cdc_registry_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
         return;
     }
 
-    ngx_http_milvus_cdc_writer_recovered(e);
+    ngx_http_milvus_cdc_writer_recovered(&e->writer);
 
     ngx_memzero(&r, sizeof(r));
 
@@ -856,7 +856,7 @@ ngx_http_milvus_cdc_registry_map(ngx_http_milvus_cdc_engine_t *e,
         c->tvchannels[k].data = ngx_pstrdup(e->pool, &r->vchannels[i]);
         c->tvchannels[k].len = r->vchannels[i].len;
 
-        t = ngx_http_milvus_cdc_writer_channel(e, &r->pchannels[i]);
+        t = ngx_http_milvus_cdc_writer_channel(&e->writer, &r->pchannels[i]);
 
         if (c->tvchannels[k].data == NULL || t == NULL) {
             return NGX_ERROR;

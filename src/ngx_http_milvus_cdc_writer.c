@@ -11,15 +11,36 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include "ngx_http_milvus_cdc_engine_int.h"
+#include "ngx_http_milvus_cdc.h"
+#include "ngx_http_milvus_cdc_msg.h"
+#include "ngx_http_milvus_cdc_rpc.h"
+#include "ngx_http_milvus_cdc_writer.h"
 
 
 static void ngx_http_milvus_cdc_writer_sent(
     ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static void ngx_http_milvus_cdc_writer_refusal(
+    ngx_http_milvus_cdc_tchan_t *t, ngx_str_t *reason);
+static void ngx_http_milvus_cdc_writer_acked(ngx_http_milvus_cdc_tchan_t *t);
+
+
+ngx_int_t
+ngx_http_milvus_cdc_writer_init(ngx_http_milvus_cdc_writer_t *w)
+{
+    if (w->saved.elts == NULL
+        && ngx_array_init(&w->saved, w->pool, 1,
+                          sizeof(ngx_http_milvus_cdc_target_ts_t))
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_array_init(&w->tchans, w->pool, 16, sizeof(void *));
+}
 
 
 ngx_http_milvus_cdc_tchan_t *
-ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_engine_t *e,
+ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_writer_t *w,
     ngx_str_t *name)
 {
     uint64_t                          last;
@@ -27,9 +48,9 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_tchan_t      *t, **tp;
     ngx_http_milvus_cdc_target_ts_t  *saved;
 
-    tp = e->tchans.elts;
+    tp = w->tchans.elts;
 
-    for (i = 0; i < e->tchans.nelts; i++) {
+    for (i = 0; i < w->tchans.nelts; i++) {
         if (tp[i]->name.len == name->len
             && ngx_strncmp(tp[i]->name.data, name->data, name->len) == 0)
         {
@@ -37,21 +58,21 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_engine_t *e,
         }
     }
 
-    t = ngx_pcalloc(e->pool, sizeof(ngx_http_milvus_cdc_tchan_t));
+    t = ngx_pcalloc(w->pool, sizeof(ngx_http_milvus_cdc_tchan_t));
     if (t == NULL) {
         return NULL;
     }
 
-    t->engine = e;
-    t->name.data = ngx_pstrdup(e->pool, name);
+    t->writer = w;
+    t->name.data = ngx_pstrdup(w->pool, name);
     t->name.len = name->len;
 
     /* never below what an earlier run sent there */
 
     last = 0;
-    saved = e->saved_ts.elts;
+    saved = w->saved.elts;
 
-    for (i = 0; i < e->saved_ts.nelts; i++) {
+    for (i = 0; i < w->saved.nelts; i++) {
         if (saved[i].pchannel.len == name->len
             && ngx_strncmp(saved[i].pchannel.data, name->data, name->len)
                == 0)
@@ -61,17 +82,17 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_engine_t *e,
     }
 
     if (t->name.data == NULL
-        || ngx_array_init(&t->queue, e->pool, 64,
+        || ngx_array_init(&t->queue, w->pool, 64,
                           sizeof(ngx_http_milvus_cdc_item_t))
            != NGX_OK
-        || ngx_http_milvus_cdc_clock_init(&t->clock, e->pool, e->log,
-                                          &e->task.task_id, &t->name, last)
+        || ngx_http_milvus_cdc_clock_init(&t->clock, w->pool, w->log,
+                                          w->task_id, &t->name, last)
            != NGX_OK)
     {
         return NULL;
     }
 
-    tp = ngx_array_push(&e->tchans);
+    tp = ngx_array_push(&w->tchans);
     if (tp == NULL) {
         return NULL;
     }
@@ -84,8 +105,7 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_engine_t *e,
 
 ngx_int_t
 ngx_http_milvus_cdc_writer_enqueue(ngx_http_milvus_cdc_tchan_t *t,
-    ngx_str_t *bytes, uint64_t ts, ngx_http_milvus_cdc_pack_t *pack,
-    ngx_uint_t *wait)
+    ngx_str_t *bytes, uint64_t ts, ngx_uint_t *remaining, ngx_uint_t *wait)
 {
     ngx_http_milvus_cdc_item_t  *item;
 
@@ -104,11 +124,11 @@ ngx_http_milvus_cdc_writer_enqueue(ngx_http_milvus_cdc_tchan_t *t,
 
     item->bytes = *bytes;
     item->ts = ts;
-    item->pack = pack;
+    item->remaining = remaining;
     item->wait = wait;
 
-    if (pack) {
-        pack->remaining++;
+    if (remaining) {
+        (*remaining)++;
     }
 
     return NGX_OK;
@@ -118,7 +138,7 @@ ngx_http_milvus_cdc_writer_enqueue(ngx_http_milvus_cdc_tchan_t *t,
 /* one ReplicateMessage per idle target pchannel with queued messages */
 
 void
-ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e)
+ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_writer_t *w)
 {
     size_t                                 size;
     ngx_str_t                             *msgs, body;
@@ -129,9 +149,9 @@ ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e)
     ngx_http_milvus_cdc_msg_replicate_t    rp;
     ngx_http_milvus_cdc_grpc_call_conf_t   cf;
 
-    tp = e->tchans.elts;
+    tp = w->tchans.elts;
 
-    for (i = 0; i < e->tchans.nelts; i++) {
+    for (i = 0; i < w->tchans.nelts; i++) {
         t = tp[i];
 
         if (t->inflight || t->head == t->queue.nelts
@@ -144,17 +164,19 @@ ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e)
         item = t->queue.elts;
         size = 0;
 
-        for (n = 0; t->head + n < t->queue.nelts && n < ENGINE_BATCH_MSGS;
+        for (n = 0;
+             t->head + n < t->queue.nelts
+             && n < NGX_HTTP_MILVUS_CDC_WRITER_BATCH_MSGS;
              n++)
         {
             size += item[t->head + n].bytes.len;
 
-            if (size > ENGINE_BATCH_BYTES && n) {
+            if (size > NGX_HTTP_MILVUS_CDC_WRITER_BATCH_BYTES && n) {
                 break;
             }
         }
 
-        msgs = ngx_alloc(n * sizeof(ngx_str_t), e->log);
+        msgs = ngx_alloc(n * sizeof(ngx_str_t), w->log);
         if (msgs == NULL) {
             return;
         }
@@ -170,7 +192,7 @@ ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e)
         rp.msgs = msgs;
         rp.nmsgs = n;
 
-        if (ngx_http_milvus_cdc_msg_replicate(&rp, &body, e->log) != NGX_OK) {
+        if (ngx_http_milvus_cdc_msg_replicate(&rp, &body, w->log) != NGX_OK) {
             ngx_free(msgs);
             return;
         }
@@ -185,9 +207,8 @@ ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e)
         ts.pchannel = t->name;
         ts.last_ts = t->clock.last_ts;
 
-        if (ngx_http_milvus_cdc_store_checkpoint_save(e->store,
-                                                      &e->task.task_id, NULL,
-                                                      &ts, 1)
+        if (ngx_http_milvus_cdc_store_checkpoint_save(w->store, w->task_id,
+                                                      NULL, &ts, 1)
             != NGX_OK)
         {
             ngx_free(body.data);
@@ -198,21 +219,21 @@ ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_engine_t *e)
         cf.method = *ngx_http_milvus_cdc_msg_method(
                                         NGX_HTTP_MILVUS_CDC_MSG_RPC_REPLICATE);
         cf.request = body;
-        cf.timeout = ENGINE_RPC_TIMEOUT;
+        cf.timeout = NGX_HTTP_MILVUS_CDC_WRITER_TIMEOUT;
         cf.handler = ngx_http_milvus_cdc_writer_sent;
         cf.data = t;
 
-        t->call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf, e->log);
+        t->call = ngx_http_milvus_cdc_grpc_call_start(w->target, &cf, w->log);
 
         ngx_free(body.data);
 
         if (t->call == NULL) {
-            t->retry_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+            t->retry_at = ngx_current_msec + NGX_HTTP_MILVUS_CDC_WRITER_RETRY;
             continue;
         }
 
         t->inflight = n;
-        e->rpcs++;
+        w->calls++;
     }
 }
 
@@ -224,54 +245,32 @@ ngx_http_milvus_cdc_writer_sent(ngx_http_milvus_cdc_grpc_result_t *res,
     ngx_http_milvus_cdc_tchan_t *t = data;
 
     ngx_int_t                         rc;
-    ngx_uint_t                        i;
-    ngx_http_milvus_cdc_item_t       *item;
-    ngx_http_milvus_cdc_engine_t     *e;
+    ngx_http_milvus_cdc_writer_t     *w;
     ngx_http_milvus_cdc_msg_reply_t   r;
 
-    e = t->engine;
+    w = t->writer;
     t->call = NULL;
-    e->rpcs--;
+    w->calls--;
 
     if (res->status != 0) {
-        ngx_http_milvus_cdc_writer_trouble(e,
+        ngx_http_milvus_cdc_writer_trouble(w,
                    ngx_http_milvus_cdc_msg_method(
                                        NGX_HTTP_MILVUS_CDC_MSG_RPC_REPLICATE),
                    &t->name, res);
         t->inflight = 0;
-        t->retry_at = ngx_current_msec + ENGINE_RETRY_DELAY;
+        t->retry_at = ngx_current_msec + NGX_HTTP_MILVUS_CDC_WRITER_RETRY;
         return;
     }
 
-    ngx_http_milvus_cdc_writer_recovered(e);
+    ngx_http_milvus_cdc_writer_recovered(w);
 
     ngx_memzero(&r, sizeof(r));
 
     rc = ngx_http_milvus_cdc_msg_reply(NGX_HTTP_MILVUS_CDC_MSG_RPC_REPLICATE,
-                                       &res->reply, &r, e->log);
+                                       &res->reply, &r, w->log);
 
     if (rc != NGX_OK) {
-
-        /*
-         * a busy target refuses too ("getSegmentID failed"): the same
-         * messages again, later; a refusal that lasts pauses the task
-         */
-
-        if (++t->refused < ENGINE_REFUSALS) {
-            ngx_log_error(NGX_LOG_WARN, e->log, 0,
-                          "milvus_cdc: task %V: the target refused the "
-                          "replicated messages of %V: %V, retrying",
-                          &e->task.task_id, &t->name, &r.reason);
-
-            t->retry_at = ngx_current_msec
-                          + ENGINE_RETRY_DELAY * t->refused;
-
-        } else {
-            ngx_http_milvus_cdc_engine_fail(e, "the target refused the "
-                                            "replicated messages of %V: %V",
-                                            &t->name, &r.reason);
-        }
-
+        ngx_http_milvus_cdc_writer_refusal(t, &r.reason);
         ngx_http_milvus_cdc_msg_reply_free(&r);
         t->inflight = 0;
         return;
@@ -280,13 +279,61 @@ ngx_http_milvus_cdc_writer_sent(ngx_http_milvus_cdc_grpc_result_t *res,
     ngx_http_milvus_cdc_msg_reply_free(&r);
     t->refused = 0;
 
+    ngx_http_milvus_cdc_writer_acked(t);
+}
+
+
+/*
+ * A busy target refuses too ("getSegmentID failed"): the same messages
+ * again, later; a refusal that lasts is the refused handler's
+ */
+
+static void
+ngx_http_milvus_cdc_writer_refusal(ngx_http_milvus_cdc_tchan_t *t,
+    ngx_str_t *reason)
+{
+    ngx_str_t                      none = ngx_string("(no reason given)");
+    ngx_http_milvus_cdc_writer_t  *w;
+
+    w = t->writer;
+
+    if (reason->len == 0) {
+        reason = &none;
+    }
+
+    if (++t->refused < NGX_HTTP_MILVUS_CDC_WRITER_REFUSALS) {
+        ngx_log_error(NGX_LOG_WARN, w->log, 0,
+                      "milvus_cdc: task %V: the target refused the "
+                      "replicated messages of %V: %V, retrying",
+                      w->task_id, &t->name, reason);
+
+        t->retry_at = ngx_current_msec
+                      + NGX_HTTP_MILVUS_CDC_WRITER_RETRY * t->refused;
+        return;
+    }
+
+    t->retry_at = ngx_current_msec
+                  + NGX_HTTP_MILVUS_CDC_WRITER_RETRY * t->refused;
+
+    w->refused(w->data, &t->name, reason);
+}
+
+
+/* the items of the call in flight were acknowledged */
+
+static void
+ngx_http_milvus_cdc_writer_acked(ngx_http_milvus_cdc_tchan_t *t)
+{
+    ngx_uint_t                   i;
+    ngx_http_milvus_cdc_item_t  *item;
+
     item = t->queue.elts;
 
     for (i = 0; i < t->inflight; i++) {
         ngx_free(item[t->head + i].bytes.data);
 
-        if (item[t->head + i].pack) {
-            item[t->head + i].pack->remaining--;
+        if (item[t->head + i].remaining) {
+            (*item[t->head + i].remaining)--;
         }
 
         if (item[t->head + i].wait) {
@@ -305,15 +352,44 @@ ngx_http_milvus_cdc_writer_sent(ngx_http_milvus_cdc_grpc_result_t *res,
 }
 
 
+void
+ngx_http_milvus_cdc_writer_stop(ngx_http_milvus_cdc_writer_t *w)
+{
+    ngx_uint_t                     i, j;
+    ngx_http_milvus_cdc_item_t    *item;
+    ngx_http_milvus_cdc_tchan_t  **tp;
+
+    tp = w->tchans.elts;
+
+    for (i = 0; i < w->tchans.nelts; i++) {
+        if (tp[i]->call) {
+            ngx_http_milvus_cdc_grpc_call_cancel(tp[i]->call);
+            tp[i]->call = NULL;
+            w->calls--;
+        }
+
+        item = tp[i]->queue.elts;
+
+        for (j = tp[i]->head; j < tp[i]->queue.nelts; j++) {
+            ngx_free(item[j].bytes.data);
+        }
+
+        tp[i]->head = 0;
+        tp[i]->inflight = 0;
+        tp[i]->queue.nelts = 0;
+    }
+}
+
+
 /*
  * A target call failed in transport (the target is down or restarting):
  * it is retried.  The first failures are logged one by one, then one line
- * per ENGINE_TROUBLE_LOG ms; while it lasts, the task stays Running with a
- * reason naming it (rewritten every ENGINE_TROUBLE_SHOW ms with the count).
+ * per ..._TROUBLE_LOG ms; while it lasts, the task stays Running with a
+ * reason naming it (rewritten every ..._TROUBLE_SHOW ms with the count).
  */
 
 void
-ngx_http_milvus_cdc_writer_trouble(ngx_http_milvus_cdc_engine_t *e,
+ngx_http_milvus_cdc_writer_trouble(ngx_http_milvus_cdc_writer_t *w,
     ngx_str_t *call, ngx_str_t *on, ngx_http_milvus_cdc_grpc_result_t *res)
 {
     u_char      *p;
@@ -322,7 +398,7 @@ ngx_http_milvus_cdc_writer_trouble(ngx_http_milvus_cdc_engine_t *e,
     ngx_tm_t     tm;
     u_char       buf[512];
 
-    if (e->state == ENGINE_FAILED) {
+    if (w->failed) {
         return;
     }
 
@@ -332,38 +408,38 @@ ngx_http_milvus_cdc_writer_trouble(ngx_http_milvus_cdc_engine_t *e,
         on = &none;
     }
 
-    if (e->trouble == 0) {
-        e->trouble = ngx_current_msec;
-        e->trouble_at = ngx_time();
-        e->trouble_n = 0;
-        e->trouble_logged = 0;
-        e->trouble_shown = 0;
+    if (w->trouble == 0) {
+        w->trouble = ngx_current_msec;
+        w->trouble_at = ngx_time();
+        w->trouble_n = 0;
+        w->trouble_logged = 0;
+        w->trouble_shown = 0;
     }
 
-    e->trouble_n++;
+    w->trouble_n++;
 
-    if (e->trouble_n <= ENGINE_TROUBLE_LOGGED
-        || ngx_current_msec - e->trouble_logged >= ENGINE_TROUBLE_LOG)
+    if (w->trouble_n <= NGX_HTTP_MILVUS_CDC_WRITER_TROUBLE_LOGGED
+        || ngx_current_msec - w->trouble_logged >= NGX_HTTP_MILVUS_CDC_WRITER_TROUBLE_LOG)
     {
-        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+        ngx_log_error(NGX_LOG_WARN, w->log, 0,
                       "milvus_cdc: task %V: %V%s%V on the target failed: "
                       "%s: %V, retrying (%ui failures in %M ms)",
-                      &e->task.task_id, call, on->len ? " of " : "", on,
+                      w->task_id, call, on->len ? " of " : "", on,
                       ngx_http_milvus_cdc_grpc_status_name(res->status),
-                      &res->details, e->trouble_n,
-                      ngx_current_msec - e->trouble);
-        e->trouble_logged = ngx_current_msec;
+                      &res->details, w->trouble_n,
+                      ngx_current_msec - w->trouble);
+        w->trouble_logged = ngx_current_msec;
     }
 
-    if (e->trouble_shown
-        && ngx_current_msec - e->trouble_shown < ENGINE_TROUBLE_SHOW)
+    if (w->trouble_shown
+        && ngx_current_msec - w->trouble_shown < NGX_HTTP_MILVUS_CDC_WRITER_TROUBLE_SHOW)
     {
         return;
     }
 
-    e->trouble_shown = ngx_current_msec;
+    w->trouble_shown = ngx_current_msec;
 
-    ngx_gmtime(e->trouble_at, &tm);
+    ngx_gmtime(w->trouble_at, &tm);
 
     p = ngx_slprintf(buf, buf + sizeof(buf),
                      "target %s since %4d-%02d-%02dT%02d:%02d:%02dZ, "
@@ -374,13 +450,13 @@ ngx_http_milvus_cdc_writer_trouble(ngx_http_milvus_cdc_engine_t *e,
                      ? "unreachable" : "calls failing",
                      tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                      tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
-                     e->trouble_n, call, on->len ? " of " : "", on,
+                     w->trouble_n, call, on->len ? " of " : "", on,
                      ngx_http_milvus_cdc_grpc_status_name(res->status));
 
     reason.data = buf;
     reason.len = p - buf;
 
-    (void) ngx_http_milvus_cdc_store_set_state(e->store, &e->task.task_id,
+    (void) ngx_http_milvus_cdc_store_set_state(w->store, w->task_id,
                                         1 << NGX_HTTP_MILVUS_CDC_RUNNING,
                                         NGX_HTTP_MILVUS_CDC_RUNNING, &reason,
                                         &prev);
@@ -390,27 +466,27 @@ ngx_http_milvus_cdc_writer_trouble(ngx_http_milvus_cdc_engine_t *e,
 /* a target call went through: the reason of a past failure is cleared */
 
 void
-ngx_http_milvus_cdc_writer_recovered(ngx_http_milvus_cdc_engine_t *e)
+ngx_http_milvus_cdc_writer_recovered(ngx_http_milvus_cdc_writer_t *w)
 {
     ngx_int_t  prev;
 
-    if (e->trouble == 0) {
+    if (w->trouble == 0) {
         return;
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, w->log, 0,
                   "milvus_cdc: task %V: target reachable again after "
-                  "%M.%03M s, %ui retries", &e->task.task_id,
-                  (ngx_current_msec - e->trouble) / 1000,
-                  (ngx_current_msec - e->trouble) % 1000, e->trouble_n);
+                  "%M.%03M s, %ui retries", w->task_id,
+                  (ngx_current_msec - w->trouble) / 1000,
+                  (ngx_current_msec - w->trouble) % 1000, w->trouble_n);
 
-    e->trouble = 0;
+    w->trouble = 0;
 
-    if (e->state == ENGINE_FAILED || e->trouble_shown == 0) {
+    if (w->failed || w->trouble_shown == 0) {
         return;
     }
 
-    (void) ngx_http_milvus_cdc_store_set_state(e->store, &e->task.task_id,
+    (void) ngx_http_milvus_cdc_store_set_state(w->store, w->task_id,
                                         1 << NGX_HTTP_MILVUS_CDC_RUNNING,
                                         NGX_HTTP_MILVUS_CDC_RUNNING, NULL,
                                         &prev);
