@@ -1,72 +1,27 @@
 
 /*
  * Copyright (C) ngx_http_milvus_cdc_module authors
+ *
+ * The Kafka reader: topics assigned, moved, paused and resumed at
+ * explicit offsets, records and events polled and classified, watermarks,
+ * Milvus msgIDs.  The librdkafka consumer itself (settings, creation,
+ * callbacks) is in src/ngx_http_milvus_cdc_kafka_client.c.
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include <pthread.h>
 #include <librdkafka/rdkafka.h>
 
 #include "ngx_http_milvus_cdc_kafka.h"
+#include "ngx_http_milvus_cdc_kafka_int.h"
 
-
-#define NGX_HTTP_MILVUS_CDC_KAFKA_NAME       "nginx-milvus-cdc"
 
 /* Kafka's limit on topic names */
 #define NGX_HTTP_MILVUS_CDC_KAFKA_TOPIC_MAX  249
 
-/* facilities remembered for log rate limiting */
-#define NGX_HTTP_MILVUS_CDC_KAFKA_NFAC       16
 
-
-typedef struct {
-    ngx_str_t                           name;      /* NUL-terminated */
-    size_t                              size;      /* allocated for name */
-    void                               *data;
-    int64_t                             start;     /* offset asked for */
-    int64_t                             next;      /* next to deliver, -1 */
-    unsigned                            used:1;
-    unsigned                            paused:1;
-    unsigned                            refetch:1; /* dropped while paused */
-    unsigned                            failed:1;  /* NGX_DECLINED given */
-    unsigned                            missing:1; /* "does not exist" */
-} ngx_http_milvus_cdc_kafka_topic_t;
-
-
-typedef struct {
-    char                                fac[16];
-    time_t                              last;
-    ngx_uint_t                          suppressed;
-} ngx_http_milvus_cdc_kafka_fac_t;
-
-
-struct ngx_http_milvus_cdc_kafka_s {
-    rd_kafka_t                         *rk;
-    ngx_log_t                          *log;
-    ngx_pool_t                         *pool;
-    ngx_array_t                         topics;
-    ngx_uint_t                          down;      /* brokers unreachable */
-    ngx_uint_t                          fatal;
-    time_t                              last_error;
-    rd_kafka_message_t                **held;     /* not released yet */
-    ngx_uint_t                         *free;      /* free slots of held */
-    ngx_uint_t                          nfree;
-    ngx_uint_t                          nheld;     /* slots in held */
-    ngx_http_milvus_cdc_kafka_fac_t     facs[NGX_HTTP_MILVUS_CDC_KAFKA_NFAC];
-};
-
-
-static ngx_int_t ngx_http_milvus_cdc_kafka_brokers(ngx_array_t *list,
-    u_char *buf, size_t size);
-static ngx_int_t ngx_http_milvus_cdc_kafka_conf_set(rd_kafka_conf_t *rconf,
-    const char *name, const char *value, u_char *err, size_t errlen);
-static void ngx_http_milvus_cdc_kafka_log_cb(const rd_kafka_t *rk, int level,
-    const char *fac, const char *buf);
-static void ngx_http_milvus_cdc_kafka_error_cb(rd_kafka_t *rk, int err,
-    const char *reason, void *opaque);
 static ngx_http_milvus_cdc_kafka_topic_t *ngx_http_milvus_cdc_kafka_find(
     ngx_http_milvus_cdc_kafka_t *k, const char *name, size_t len);
 static ngx_int_t ngx_http_milvus_cdc_kafka_start(
@@ -75,253 +30,22 @@ static ngx_int_t ngx_http_milvus_cdc_kafka_start(
 static ngx_int_t ngx_http_milvus_cdc_kafka_event(
     ngx_http_milvus_cdc_kafka_t *k, rd_kafka_message_t *m,
     ngx_http_milvus_cdc_kafka_msg_t *msg);
+static ngx_int_t ngx_http_milvus_cdc_kafka_client_event(
+    ngx_http_milvus_cdc_kafka_t *k, rd_kafka_message_t *m,
+    ngx_http_milvus_cdc_kafka_msg_t *msg);
+static void ngx_http_milvus_cdc_kafka_flowing(ngx_http_milvus_cdc_kafka_t *k,
+    ngx_http_milvus_cdc_kafka_topic_t *t);
+static ngx_int_t ngx_http_milvus_cdc_kafka_record(
+    ngx_http_milvus_cdc_kafka_t *k, ngx_http_milvus_cdc_kafka_topic_t *t,
+    rd_kafka_message_t *m, ngx_http_milvus_cdc_kafka_msg_t *msg);
+static ngx_int_t ngx_http_milvus_cdc_kafka_topic_error(
+    ngx_http_milvus_cdc_kafka_t *k, ngx_http_milvus_cdc_kafka_topic_t *t,
+    rd_kafka_message_t *m, ngx_http_milvus_cdc_kafka_msg_t *msg);
 static void ngx_http_milvus_cdc_kafka_set_error(
     ngx_http_milvus_cdc_kafka_msg_t *msg, const char *text);
-static ngx_uint_t ngx_http_milvus_cdc_kafka_transport_error(
-    rd_kafka_resp_err_t err);
 static ngx_int_t ngx_http_milvus_cdc_kafka_hold(
     ngx_http_milvus_cdc_kafka_t *k, rd_kafka_message_t *m,
     ngx_http_milvus_cdc_kafka_msg_t *msg);
-
-
-/*
- * Manual assignment at explicit offsets, nothing stored in Kafka (the
- * positions are the task store's checkpoints); group.id only because
- * rd_kafka_assign()/consumer_poll() fail with "Unknown group" without one;
- * records up to 10 MiB (Milvus producer message.max.bytes).
- */
-
-static struct {
-    const char  *name;
-    const char  *value;
-} ngx_http_milvus_cdc_kafka_settings[] = {
-    { "enable.auto.commit", "false" },
-    { "enable.auto.offset.store", "false" },
-    { "enable.partition.eof", "true" },
-    { "auto.offset.reset", "error" },
-    { "allow.auto.create.topics", "false" },
-    { "max.partition.fetch.bytes", "16777216" },
-    { "fetch.max.bytes", "33554432" },
-    { "socket.keepalive.enable", "true" },
-    { "log.connection.close", "false" },
-    { "log.queue", "true" },
-    { NULL, NULL }
-};
-
-
-ngx_http_milvus_cdc_kafka_t *
-ngx_http_milvus_cdc_kafka_create(ngx_http_milvus_cdc_kafka_conf_t *conf,
-    u_char *err, size_t errlen)
-{
-    char                          errstr[512];
-    sigset_t                      set, old;
-    ngx_uint_t                    i;
-    ngx_pool_t                   *pool;
-    rd_kafka_t                   *rk;
-    rd_kafka_conf_t              *rconf;
-    rd_kafka_resp_err_t           rc;
-    ngx_http_milvus_cdc_kafka_t  *k;
-    u_char                        brokers[2048], group[256], client[256];
-
-    if (conf->brokers == NULL || conf->brokers->nelts == 0) {
-        ngx_cpystrn(err, (u_char *) "no Kafka brokers", errlen);
-        return NULL;
-    }
-
-    if (ngx_http_milvus_cdc_kafka_brokers(conf->brokers, brokers,
-                                          sizeof(brokers))
-        != NGX_OK)
-    {
-        ngx_cpystrn(err, (u_char *) "bad Kafka broker list", errlen);
-        return NULL;
-    }
-
-    if (conf->group_id.len >= sizeof(group)
-        || conf->client_id.len >= sizeof(client))
-    {
-        ngx_cpystrn(err, (u_char *) "Kafka group or client id too long",
-                    errlen);
-        return NULL;
-    }
-
-    if (conf->group_id.len) {
-        ngx_cpystrn(group, conf->group_id.data, conf->group_id.len + 1);
-
-    } else {
-        ngx_cpystrn(group, (u_char *) NGX_HTTP_MILVUS_CDC_KAFKA_NAME,
-                    sizeof(group));
-    }
-
-    if (conf->client_id.len) {
-        ngx_cpystrn(client, conf->client_id.data, conf->client_id.len + 1);
-
-    } else {
-        ngx_cpystrn(client, (u_char *) NGX_HTTP_MILVUS_CDC_KAFKA_NAME,
-                    sizeof(client));
-    }
-
-    pool = ngx_create_pool(1024, conf->log);
-    if (pool == NULL) {
-        ngx_cpystrn(err, (u_char *) "out of memory", errlen);
-        return NULL;
-    }
-
-    k = ngx_pcalloc(pool, sizeof(ngx_http_milvus_cdc_kafka_t));
-    if (k == NULL
-        || ngx_array_init(&k->topics, pool, 8,
-                          sizeof(ngx_http_milvus_cdc_kafka_topic_t))
-           != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
-        ngx_cpystrn(err, (u_char *) "out of memory", errlen);
-        return NULL;
-    }
-
-    k->pool = pool;
-    k->log = conf->log;
-
-    rconf = rd_kafka_conf_new();
-
-    /* the settings of the table above, then the conf's */
-
-    if (ngx_http_milvus_cdc_kafka_conf_set(rconf, "bootstrap.servers",
-                                           (char *) brokers, err, errlen)
-        != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "group.id",
-                                              (char *) group, err, errlen)
-           != NGX_OK
-        || ngx_http_milvus_cdc_kafka_conf_set(rconf, "client.id",
-                                              (char *) client, err, errlen)
-           != NGX_OK)
-    {
-        rd_kafka_conf_destroy(rconf);
-        ngx_destroy_pool(pool);
-        return NULL;
-    }
-
-    for (i = 0; ngx_http_milvus_cdc_kafka_settings[i].name; i++) {
-        if (ngx_http_milvus_cdc_kafka_conf_set(rconf,
-                ngx_http_milvus_cdc_kafka_settings[i].name,
-                ngx_http_milvus_cdc_kafka_settings[i].value, err, errlen)
-            != NGX_OK)
-        {
-            rd_kafka_conf_destroy(rconf);
-            ngx_destroy_pool(pool);
-            return NULL;
-        }
-    }
-
-    rd_kafka_conf_set_log_cb(rconf, ngx_http_milvus_cdc_kafka_log_cb);
-    rd_kafka_conf_set_error_cb(rconf, ngx_http_milvus_cdc_kafka_error_cb);
-    rd_kafka_conf_set_opaque(rconf, k);
-
-    /* librdkafka's threads inherit the mask: keep nginx's signals off them */
-
-    sigfillset(&set);
-    (void) pthread_sigmask(SIG_BLOCK, &set, &old);
-
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, rconf, errstr, sizeof(errstr));
-
-    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-    if (rk == NULL) {
-        rd_kafka_conf_destroy(rconf);
-        ngx_destroy_pool(pool);
-        ngx_snprintf(err, errlen - 1, "rd_kafka_new() failed: %s%Z", errstr);
-        err[errlen - 1] = '\0';
-        return NULL;
-    }
-
-    k->rk = rk;
-
-    /* logs are served by the consumer queue, i.e. inside our poll */
-
-    rc = rd_kafka_set_log_queue(rk, NULL);
-
-    if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        rc = rd_kafka_poll_set_consumer(rk);
-    }
-
-    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ngx_snprintf(err, errlen - 1, "Kafka consumer setup failed: %s%Z",
-                     rd_kafka_err2str(rc));
-        err[errlen - 1] = '\0';
-        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-        ngx_destroy_pool(pool);
-        return NULL;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_CORE, k->log, 0,
-                   "milvus_cdc: kafka: consumer created, brokers \"%s\"",
-                   brokers);
-
-    return k;
-}
-
-
-/* "host:port,host:port", NUL-terminated, into buf */
-
-static ngx_int_t
-ngx_http_milvus_cdc_kafka_brokers(ngx_array_t *list, u_char *buf,
-    size_t size)
-{
-    u_char      *p, *last;
-    ngx_str_t   *b;
-    ngx_uint_t   i;
-
-    b = list->elts;
-    p = buf;
-    last = buf + size - 1;
-
-    for (i = 0; i < list->nelts; i++) {
-        if (b[i].len == 0 || (size_t) (last - p) < b[i].len + 1) {
-            return NGX_ERROR;
-        }
-
-        if (i) {
-            *p++ = ',';
-        }
-
-        p = ngx_cpymem(p, b[i].data, b[i].len);
-    }
-
-    *p = '\0';
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_milvus_cdc_kafka_destroy(ngx_http_milvus_cdc_kafka_t *k)
-{
-    ngx_uint_t  i;
-
-    if (k == NULL) {
-        return;
-    }
-
-    /* rd_kafka_destroy() waits forever for records still held [tested] */
-
-    for (i = 0; i < k->nheld; i++) {
-        if (k->held[i]) {
-            rd_kafka_message_destroy(k->held[i]);
-        }
-    }
-
-    if (k->held) {
-        ngx_free(k->held);
-        ngx_free(k->free);
-    }
-
-    /*
-     * no consumer close: it would wait for the group coordinator, which
-     * blocks while the brokers are unreachable (librdkafka #4519)
-     */
-
-    rd_kafka_destroy_flags(k->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-
-    ngx_destroy_pool(k->pool);
-}
 
 
 ngx_int_t
@@ -736,201 +460,6 @@ ngx_http_milvus_cdc_kafka_msgid_to_offset(u_char *buf, size_t len,
 }
 
 
-static ngx_int_t
-ngx_http_milvus_cdc_kafka_conf_set(rd_kafka_conf_t *rconf, const char *name,
-    const char *value, u_char *err, size_t errlen)
-{
-    char  errstr[256];
-
-    if (rd_kafka_conf_set(rconf, name, value, errstr, sizeof(errstr))
-        != RD_KAFKA_CONF_OK)
-    {
-        ngx_snprintf(err, errlen - 1, "Kafka setting %s=%s: %s%Z",
-                     name, value, errstr);
-        err[errlen - 1] = '\0';
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Runs inside rd_kafka_consumer_poll() (log.queue=true), in our thread,
- * or inside rd_kafka_new()/destroy() in the caller's thread.
- */
-
-static void
-ngx_http_milvus_cdc_kafka_log_cb(const rd_kafka_t *rk, int level,
-    const char *fac, const char *buf)
-{
-    char                               *p;
-    time_t                              now;
-    ngx_uint_t                          i, lvl;
-    ngx_http_milvus_cdc_kafka_t        *k;
-    ngx_http_milvus_cdc_kafka_fac_t    *f, *oldest;
-    ngx_http_milvus_cdc_kafka_topic_t  *t, *e;
-
-    k = rd_kafka_opaque(rk);
-    if (k == NULL) {
-        return;
-    }
-
-    if (level >= 7) {
-        ngx_log_debug2(NGX_LOG_DEBUG_CORE, k->log, 0,
-                       "milvus_cdc: kafka: %s: %s", fac, buf);
-        return;
-    }
-
-    /*
-     * a missing topic (not written by Milvus yet) is logged by librdkafka
-     * every second once the 30 s metadata propagation time has passed:
-     * "rdkafka#consumer-1: <topic> [0]: topic does not exist (...)";
-     * say it once per topic, it is expected for unused pchannels
-     */
-
-    p = ngx_strstr(buf, " [0]: topic does not exist");
-
-    if (p != NULL) {
-        e = k->topics.elts;
-
-        for (t = e; t < e + k->topics.nelts; t++) {
-            if (!t->used || (size_t) (p - buf) < t->name.len
-                || ngx_strncmp(p - t->name.len, t->name.data, t->name.len)
-                   != 0)
-            {
-                continue;
-            }
-
-            if (!t->missing) {
-                t->missing = 1;
-                ngx_log_error(NGX_LOG_NOTICE, k->log, 0,
-                              "milvus_cdc: kafka: topic \"%V\" does not "
-                              "exist (yet), waiting for it", &t->name);
-            }
-
-            return;
-        }
-    }
-
-    /* rate limit per facility */
-
-    now = ngx_time();
-    f = NULL;
-    oldest = &k->facs[0];
-
-    for (i = 0; i < NGX_HTTP_MILVUS_CDC_KAFKA_NFAC; i++) {
-        if (ngx_strncmp(k->facs[i].fac, fac, sizeof(k->facs[i].fac) - 1)
-            == 0)
-        {
-            f = &k->facs[i];
-            break;
-        }
-
-        if (k->facs[i].last < oldest->last) {
-            oldest = &k->facs[i];
-        }
-    }
-
-    if (f == NULL) {
-        f = oldest;
-        ngx_cpystrn((u_char *) f->fac, (u_char *) fac, sizeof(f->fac));
-        f->last = 0;
-        f->suppressed = 0;
-    }
-
-    if (f->last && now - f->last < NGX_HTTP_MILVUS_CDC_KAFKA_LOG_INTERVAL) {
-        f->suppressed++;
-        return;
-    }
-
-    /*
-     * connection failures ("FAIL") come again as error events, reported
-     * by the error callback once per state change: keep them at "info"
-     */
-
-    if (ngx_strcmp(fac, "FAIL") == 0) {
-        lvl = NGX_LOG_INFO;
-
-    } else if (level <= 4) {
-        lvl = NGX_LOG_WARN;
-
-    } else if (level == 5) {
-        lvl = NGX_LOG_NOTICE;
-
-    } else {
-        lvl = NGX_LOG_INFO;
-    }
-
-    if (f->suppressed) {
-        ngx_log_error(lvl, k->log, 0,
-                      "milvus_cdc: kafka: %s: %s (%ui similar lines "
-                      "suppressed)", fac, buf, f->suppressed);
-    } else {
-        ngx_log_error(lvl, k->log, 0, "milvus_cdc: kafka: %s: %s", fac, buf);
-    }
-
-    f->last = now;
-    f->suppressed = 0;
-}
-
-
-/*
- * Client-level errors (error events), served like the logs inside
- * rd_kafka_consumer_poll(), in our thread.  Without this callback
- * librdkafka logs them as "ERROR" lines.
- */
-
-static void
-ngx_http_milvus_cdc_kafka_error_cb(rd_kafka_t *rk, int err,
-    const char *reason, void *opaque)
-{
-    time_t                        now;
-    ngx_http_milvus_cdc_kafka_t  *k;
-
-    k = opaque;
-
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        k->fatal = 1;
-        ngx_log_error(NGX_LOG_ERR, k->log, 0,
-                      "milvus_cdc: kafka: fatal error: %s", reason);
-        return;
-    }
-
-    if (ngx_http_milvus_cdc_kafka_transport_error(err)) {
-
-        /* once per state change; records or EOF flowing end the state */
-
-        if (!k->down) {
-            k->down = 1;
-            ngx_log_error(NGX_LOG_WARN, k->log, 0,
-                          "milvus_cdc: kafka: brokers unreachable: %s",
-                          reason);
-
-        } else {
-            ngx_log_debug1(NGX_LOG_DEBUG_CORE, k->log, 0,
-                           "milvus_cdc: kafka: %s", reason);
-        }
-
-        return;
-    }
-
-    now = ngx_time();
-
-    if (now - k->last_error < NGX_HTTP_MILVUS_CDC_KAFKA_LOG_INTERVAL) {
-        ngx_log_debug1(NGX_LOG_DEBUG_CORE, k->log, 0,
-                       "milvus_cdc: kafka: %s", reason);
-        return;
-    }
-
-    k->last_error = now;
-
-    ngx_log_error(NGX_LOG_WARN, k->log, 0,
-                  "milvus_cdc: kafka: %s (%s)", reason,
-                  rd_kafka_err2name(err));
-}
-
-
 static ngx_http_milvus_cdc_kafka_topic_t *
 ngx_http_milvus_cdc_kafka_find(ngx_http_milvus_cdc_kafka_t *k,
     const char *name, size_t len)
@@ -1018,10 +547,7 @@ static ngx_int_t
 ngx_http_milvus_cdc_kafka_event(ngx_http_milvus_cdc_kafka_t *k,
     rd_kafka_message_t *m, ngx_http_milvus_cdc_kafka_msg_t *msg)
 {
-    char                               *errstr;
     const char                         *name;
-    ngx_uint_t                          lvl;
-    rd_kafka_timestamp_type_t           tstype;
     ngx_http_milvus_cdc_kafka_topic_t  *t;
 
     ngx_str_null(&msg->topic);
@@ -1033,35 +559,7 @@ ngx_http_milvus_cdc_kafka_event(ngx_http_milvus_cdc_kafka_t *k,
     msg->timestamp = -1;
 
     if (m->rkt == NULL) {
-
-        /* an error of the client, not of a partition */
-
-        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-            errstr = (char *) msg->text;
-            rd_kafka_fatal_error(k->rk, errstr, sizeof(msg->text));
-            msg->error.data = msg->text;
-            msg->error.len = ngx_strlen(msg->text);
-
-            ngx_log_error(NGX_LOG_ERR, k->log, 0,
-                          "milvus_cdc: kafka: fatal error: %V", &msg->error);
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_milvus_cdc_kafka_transport_error(m->err)) {
-            if (!k->down) {
-                k->down = 1;
-                ngx_log_error(NGX_LOG_WARN, k->log, 0,
-                              "milvus_cdc: kafka: brokers unreachable: %s",
-                              rd_kafka_message_errstr(m));
-            }
-
-        } else {
-            ngx_log_error(NGX_LOG_WARN, k->log, 0,
-                          "milvus_cdc: kafka: %s",
-                          rd_kafka_message_errstr(m));
-        }
-
-        return NGX_AGAIN;
+        return ngx_http_milvus_cdc_kafka_client_event(k, m, msg);
     }
 
     name = rd_kafka_topic_name(m->rkt);
@@ -1077,18 +575,7 @@ ngx_http_milvus_cdc_kafka_event(ngx_http_milvus_cdc_kafka_t *k,
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR
         || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
     {
-        if (k->down) {
-            k->down = 0;
-            ngx_log_error(NGX_LOG_NOTICE, k->log, 0,
-                          "milvus_cdc: kafka: brokers reachable again");
-        }
-
-        if (t->missing) {
-            t->missing = 0;
-            ngx_log_error(NGX_LOG_NOTICE, k->log, 0,
-                          "milvus_cdc: kafka: topic \"%V\" exists now",
-                          &t->name);
-        }
+        ngx_http_milvus_cdc_kafka_flowing(k, t);
     }
 
     if (t->paused) {
@@ -1106,32 +593,7 @@ ngx_http_milvus_cdc_kafka_event(ngx_http_milvus_cdc_kafka_t *k,
     switch (m->err) {
 
     case RD_KAFKA_RESP_ERR_NO_ERROR:
-
-        if (t->next >= 0 && m->offset < t->next) {
-            ngx_log_debug3(NGX_LOG_DEBUG_CORE, k->log, 0,
-                           "milvus_cdc: kafka: \"%V\": dropped %L, "
-                           "expected %L", &t->name, m->offset, t->next);
-            ngx_str_null(&msg->topic);
-            return NGX_DECLINED;
-        }
-
-        if (t->next >= 0 && m->offset > t->next) {
-            ngx_log_error(NGX_LOG_WARN, k->log, 0,
-                          "milvus_cdc: kafka: \"%V\": offsets %L..%L "
-                          "skipped", &t->name, t->next, m->offset - 1);
-        }
-
-        t->next = m->offset + 1;
-
-        msg->payload = m->payload;
-        msg->len = m->len;
-        msg->timestamp = rd_kafka_message_timestamp(m, &tstype);
-
-        if (tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
-            msg->timestamp = -1;
-        }
-
-        return NGX_OK;
+        return ngx_http_milvus_cdc_kafka_record(k, t, m, msg);
 
     case RD_KAFKA_RESP_ERR__PARTITION_EOF:
 
@@ -1140,6 +602,130 @@ ngx_http_milvus_cdc_kafka_event(ngx_http_milvus_cdc_kafka_t *k,
         }
 
         return NGX_DONE;
+
+    default:
+        return ngx_http_milvus_cdc_kafka_topic_error(k, t, m, msg);
+    }
+}
+
+
+/*
+ * An error of the client, not of a partition: NGX_ERROR for a fatal one
+ * (msg->error set), NGX_AGAIN otherwise
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_kafka_client_event(ngx_http_milvus_cdc_kafka_t *k,
+    rd_kafka_message_t *m, ngx_http_milvus_cdc_kafka_msg_t *msg)
+{
+    char  *errstr;
+
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        errstr = (char *) msg->text;
+        rd_kafka_fatal_error(k->rk, errstr, sizeof(msg->text));
+        msg->error.data = msg->text;
+        msg->error.len = ngx_strlen(msg->text);
+
+        ngx_log_error(NGX_LOG_ERR, k->log, 0,
+                      "milvus_cdc: kafka: fatal error: %V", &msg->error);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_milvus_cdc_kafka_transport_error(m->err)) {
+        if (!k->down) {
+            k->down = 1;
+            ngx_log_error(NGX_LOG_WARN, k->log, 0,
+                          "milvus_cdc: kafka: brokers unreachable: %s",
+                          rd_kafka_message_errstr(m));
+        }
+
+    } else {
+        ngx_log_error(NGX_LOG_WARN, k->log, 0,
+                      "milvus_cdc: kafka: %s",
+                      rd_kafka_message_errstr(m));
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/* records or EOF of t came: the brokers and t are there, said once */
+
+static void
+ngx_http_milvus_cdc_kafka_flowing(ngx_http_milvus_cdc_kafka_t *k,
+    ngx_http_milvus_cdc_kafka_topic_t *t)
+{
+    if (k->down) {
+        k->down = 0;
+        ngx_log_error(NGX_LOG_NOTICE, k->log, 0,
+                      "milvus_cdc: kafka: brokers reachable again");
+    }
+
+    if (t->missing) {
+        t->missing = 0;
+        ngx_log_error(NGX_LOG_NOTICE, k->log, 0,
+                      "milvus_cdc: kafka: topic \"%V\" exists now",
+                      &t->name);
+    }
+}
+
+
+/*
+ * A record of t: NGX_OK with msg's payload, len and timestamp, or
+ * NGX_DECLINED with msg->topic empty for a record before t->next (fetched
+ * for an older position: dropped)
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_kafka_record(ngx_http_milvus_cdc_kafka_t *k,
+    ngx_http_milvus_cdc_kafka_topic_t *t, rd_kafka_message_t *m,
+    ngx_http_milvus_cdc_kafka_msg_t *msg)
+{
+    rd_kafka_timestamp_type_t  tstype;
+
+    if (t->next >= 0 && m->offset < t->next) {
+        ngx_log_debug3(NGX_LOG_DEBUG_CORE, k->log, 0,
+                       "milvus_cdc: kafka: \"%V\": dropped %L, "
+                       "expected %L", &t->name, m->offset, t->next);
+        ngx_str_null(&msg->topic);
+        return NGX_DECLINED;
+    }
+
+    if (t->next >= 0 && m->offset > t->next) {
+        ngx_log_error(NGX_LOG_WARN, k->log, 0,
+                      "milvus_cdc: kafka: \"%V\": offsets %L..%L "
+                      "skipped", &t->name, t->next, m->offset - 1);
+    }
+
+    t->next = m->offset + 1;
+
+    msg->payload = m->payload;
+    msg->len = m->len;
+    msg->timestamp = rd_kafka_message_timestamp(m, &tstype);
+
+    if (tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+        msg->timestamp = -1;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * An error event of t: NGX_DECLINED when t cannot go on from its position
+ * (out of range, retention, no right; t->failed set, msg->offset the
+ * position, msg->error the reason), NGX_AGAIN when it may pass (a topic
+ * not created yet, the brokers away)
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_kafka_topic_error(ngx_http_milvus_cdc_kafka_t *k,
+    ngx_http_milvus_cdc_kafka_topic_t *t, rd_kafka_message_t *m,
+    ngx_http_milvus_cdc_kafka_msg_t *msg)
+{
+    ngx_uint_t  lvl;
+
+    switch (m->err) {
 
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
     case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
@@ -1246,7 +832,7 @@ ngx_http_milvus_cdc_kafka_hold(ngx_http_milvus_cdc_kafka_t *k,
 }
 
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_milvus_cdc_kafka_transport_error(rd_kafka_resp_err_t err)
 {
     switch (err) {

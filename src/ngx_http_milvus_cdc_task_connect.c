@@ -34,6 +34,19 @@ static ngx_int_t ngx_http_milvus_cdc_task_connect_gen(
     ngx_http_milvus_cdc_parse_t *ps, yajl_val cp);
 static ngx_int_t ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps,
     u_char *uri);
+static ngx_int_t ngx_http_milvus_cdc_task_uri_scheme(
+    ngx_http_milvus_cdc_parse_t *ps, u_char *uri, u_char **start,
+    ngx_uint_t *tls);
+static u_char *ngx_http_milvus_cdc_task_uri_host(u_char *p, u_char *last,
+    ngx_uint_t ipv6, u_char **host, u_char **host_end);
+static ngx_int_t ngx_http_milvus_cdc_task_uri_port(
+    ngx_http_milvus_cdc_parse_t *ps, u_char **pos, u_char *last,
+    ngx_int_t *port);
+static ngx_int_t ngx_http_milvus_cdc_task_uri_set(
+    ngx_http_milvus_cdc_parse_t *ps, u_char *host, u_char *host_end,
+    ngx_uint_t ipv6, ngx_int_t port, ngx_uint_t tls);
+static ngx_int_t ngx_http_milvus_cdc_task_uri_invalid(
+    ngx_http_milvus_cdc_parse_t *ps, u_char *uri, u_char *last);
 static ngx_int_t ngx_http_milvus_cdc_task_dial(
     ngx_http_milvus_cdc_parse_t *ps, yajl_val dial, yajl_gen g);
 
@@ -369,36 +382,15 @@ done:
 static ngx_int_t
 ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps, u_char *uri)
 {
-    u_char                      *p, *host, *host_end, *last;
-    ngx_int_t                    port;
-    ngx_uint_t                   tls, ipv6, i;
-    ngx_http_milvus_cdc_task_t  *task;
+    u_char      *p, *host, *host_end, *last;
+    ngx_int_t    rc, port;
+    ngx_uint_t   tls, ipv6;
 
-    task = ps->task;
     last = uri + ngx_strlen(uri);
-    tls = 0;
 
-    p = (u_char *) ngx_strstr(uri, "://");
-
-    if (p) {
-        if (p - uri == 5 && ngx_strncasecmp(uri, (u_char *) "https", 5) == 0)
-        {
-            tls = 1;
-
-        } else if (!(p - uri == 4
-                     && ngx_strncasecmp(uri, (u_char *) "http", 4) == 0)
-                   && !(p - uri == 3
-                        && ngx_strncasecmp(uri, (u_char *) "tcp", 3) == 0))
-        {
-            return ngx_http_milvus_cdc_task_fail(ps,
-                       NGX_HTTP_MILVUS_CDC_CP "uri: the scheme must be "
-                       "http:// or https://");
-        }
-
-        p += 3;
-
-    } else {
-        p = uri;
+    rc = ngx_http_milvus_cdc_task_uri_scheme(ps, uri, &p, &tls);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     /*
@@ -420,57 +412,15 @@ ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps, u_char *uri)
 
     ipv6 = (*p == '[');
 
-    if (ipv6) {
-        host = ++p;
+    p = ngx_http_milvus_cdc_task_uri_host(p, last, ipv6, &host, &host_end);
 
-        while (p < last && *p != ']') {
-            if (!isxdigit(*p) && *p != ':' && *p != '.') {
-                goto invalid;
-            }
-
-            p++;
-        }
-
-        if (p == last || p == host) {
-            goto invalid;
-        }
-
-        host_end = p++;
-
-    } else {
-        host = p;
-
-        while (p < last && *p != ':' && *p != '/') {
-            if (!isalnum(*p) && *p != '.' && *p != '-' && *p != '_') {
-                goto invalid;
-            }
-
-            p++;
-        }
-
-        host_end = p;
-
-        if (host_end == host) {
-            goto invalid;
-        }
+    if (p == NULL) {
+        return ngx_http_milvus_cdc_task_uri_invalid(ps, uri, last);
     }
 
-    port = NGX_HTTP_MILVUS_CDC_DEFAULT_PORT;
-
-    if (p < last && *p == ':') {
-        p++;
-
-        for (i = 0; p + i < last && isdigit(p[i]); i++) { /* void */ }
-
-        port = ngx_atoi(p, i);
-
-        if (i == 0 || port < 1 || port > 65535) {
-            return ngx_http_milvus_cdc_task_fail(ps,
-                       NGX_HTTP_MILVUS_CDC_CP "uri: the port must be 1 to "
-                       "65535");
-        }
-
-        p += i;
+    rc = ngx_http_milvus_cdc_task_uri_port(ps, &p, last, &port);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (p < last && !(*p == '/' && p + 1 == last)) {
@@ -479,6 +429,147 @@ ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps, u_char *uri)
                    "without a path");
     }
 
+    return ngx_http_milvus_cdc_task_uri_set(ps, host, host_end, ipv6, port,
+                                            tls);
+}
+
+
+/*
+ * "http://", "https://" (*tls 1), "tcp://" or none: *start is set to what
+ * follows the scheme
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_task_uri_scheme(ngx_http_milvus_cdc_parse_t *ps,
+    u_char *uri, u_char **start, ngx_uint_t *tls)
+{
+    u_char  *p;
+
+    *tls = 0;
+    *start = uri;
+
+    p = (u_char *) ngx_strstr(uri, "://");
+
+    if (p == NULL) {
+        return NGX_OK;
+    }
+
+    if (p - uri == 5 && ngx_strncasecmp(uri, (u_char *) "https", 5) == 0) {
+        *tls = 1;
+
+    } else if (!(p - uri == 4
+                 && ngx_strncasecmp(uri, (u_char *) "http", 4) == 0)
+               && !(p - uri == 3
+                    && ngx_strncasecmp(uri, (u_char *) "tcp", 3) == 0))
+    {
+        return ngx_http_milvus_cdc_task_fail(ps,
+                   NGX_HTTP_MILVUS_CDC_CP "uri: the scheme must be "
+                   "http:// or https://");
+    }
+
+    *start = p + 3;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The host at p: "[v6 address]" (ipv6 1) or a name or IPv4 address, into
+ * *host .. *host_end (without the brackets).  Returns what follows it, or
+ * NULL when the host is empty or holds another character.
+ */
+
+static u_char *
+ngx_http_milvus_cdc_task_uri_host(u_char *p, u_char *last, ngx_uint_t ipv6,
+    u_char **host, u_char **host_end)
+{
+    if (ipv6) {
+        *host = ++p;
+
+        while (p < last && *p != ']') {
+            if (!isxdigit(*p) && *p != ':' && *p != '.') {
+                return NULL;
+            }
+
+            p++;
+        }
+
+        if (p == last || p == *host) {
+            return NULL;
+        }
+
+        *host_end = p++;
+
+        return p;
+    }
+
+    *host = p;
+
+    while (p < last && *p != ':' && *p != '/') {
+        if (!isalnum(*p) && *p != '.' && *p != '-' && *p != '_') {
+            return NULL;
+        }
+
+        p++;
+    }
+
+    *host_end = p;
+
+    if (*host_end == *host) {
+        return NULL;
+    }
+
+    return p;
+}
+
+
+/* ":port" (1 to 65535) at *pos, or the default port; *pos moved past it */
+
+static ngx_int_t
+ngx_http_milvus_cdc_task_uri_port(ngx_http_milvus_cdc_parse_t *ps,
+    u_char **pos, u_char *last, ngx_int_t *port)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+
+    p = *pos;
+    *port = NGX_HTTP_MILVUS_CDC_DEFAULT_PORT;
+
+    if (p == last || *p != ':') {
+        return NGX_OK;
+    }
+
+    p++;
+
+    for (i = 0; p + i < last && isdigit(p[i]); i++) { /* void */ }
+
+    *port = ngx_atoi(p, i);
+
+    if (i == 0 || *port < 1 || *port > 65535) {
+        return ngx_http_milvus_cdc_task_fail(ps,
+                   NGX_HTTP_MILVUS_CDC_CP "uri: the port must be 1 to "
+                   "65535");
+    }
+
+    *pos = p + i;
+
+    return NGX_OK;
+}
+
+
+/*
+ * task->tls, task->target ("host:port" or "[v6]:port", lowercase,
+ * NUL-terminated) and task->target_uri ("http[s]://" and the target)
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_task_uri_set(ngx_http_milvus_cdc_parse_t *ps,
+    u_char *host, u_char *host_end, ngx_uint_t ipv6, ngx_int_t port,
+    ngx_uint_t tls)
+{
+    ngx_http_milvus_cdc_task_t  *task;
+
+    task = ps->task;
     task->tls = tls;
 
     task->target_uri.data = ngx_pnalloc(ps->pool,
@@ -510,10 +601,16 @@ ngx_http_milvus_cdc_task_uri(ngx_http_milvus_cdc_parse_t *ps, u_char *uri)
                            - task->target_uri.data;
 
     return NGX_OK;
+}
 
-invalid:
 
-    /* the address only: a path or a query may hold what is not public */
+/* an invalid host: the address only, a path or a query may hold secrets */
+
+static ngx_int_t
+ngx_http_milvus_cdc_task_uri_invalid(ngx_http_milvus_cdc_parse_t *ps,
+    u_char *uri, u_char *last)
+{
+    u_char  *p;
 
     p = (u_char *) ngx_strstr(uri, "://");
     p = p ? p + 3 : uri;
