@@ -124,6 +124,13 @@ static ngx_command_t  ngx_http_milvus_cdc_commands[] = {
       offsetof(ngx_http_milvus_cdc_main_conf_t, dml_channels),
       &ngx_http_milvus_cdc_dml_channels_post },
 
+    { ngx_string("milvus_cdc_wait_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_milvus_cdc_main_conf_t, wait_timeout),
+      NULL },
+
       ngx_null_command
 };
 
@@ -183,6 +190,7 @@ ngx_http_milvus_cdc_create_main_conf(ngx_conf_t *cf)
     mcf->kafka_brokers = NGX_CONF_UNSET_PTR;
     mcf->max_tasks = NGX_CONF_UNSET_UINT;
     mcf->dml_channels = NGX_CONF_UNSET_UINT;
+    mcf->wait_timeout = NGX_CONF_UNSET_MSEC;
 
     return mcf;
 }
@@ -211,6 +219,7 @@ ngx_http_milvus_cdc_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_uint_value(mcf->max_tasks, 100);
     ngx_conf_init_uint_value(mcf->dml_channels, 16);
+    ngx_conf_init_msec_value(mcf->wait_timeout, 600000);
 
     if (mcf->etcd_endpoints == NGX_CONF_UNSET_PTR
         && ngx_http_milvus_cdc_default_addresses(cf, &mcf->etcd_endpoints,

@@ -51,6 +51,11 @@
  *   dml_channels    source rootCoord.dmlChannelNum: the DML pchannels are
  *                   "<channel_prefix>-rootcoord-dml_<0..n-1>"
  *   max_tasks       most tasks the store holds (create answers 500 beyond)
+ *   wait_timeout    ms a source pchannel may wait at one message (for
+ *                   metadata, a collection, a partition) while the target
+ *                   answers and nothing else moves, before the task pauses
+ *                   with a reason naming what it waits for (default 10 min;
+ *                   it is logged at a sixth of it)
  *   used            set when a location has "milvus_cdc on"
  */
 typedef struct {
@@ -62,6 +67,7 @@ typedef struct {
     ngx_str_t                 channel_prefix;
     ngx_uint_t                dml_channels;
     ngx_uint_t                max_tasks;
+    ngx_msec_t                wait_timeout;
     ngx_flag_t                used;
 } ngx_http_milvus_cdc_main_conf_t;
 

@@ -124,6 +124,11 @@ typedef struct {
     ngx_str_t                        held;       /* message waiting */
     int64_t                          held_offset;
     ngx_uint_t                       held_gen;   /* snapshot to wait for */
+    ngx_msec_t                       held_at;    /* waits since (reset while
+                                                    the target fails or,
+                                                    for the replicate
+                                                    channel, data moves) */
+    unsigned                         held_logged:1;
     ngx_msec_t                       committed;
     ngx_http_milvus_cdc_resume_t     resume;     /* groups not to split */
     unsigned                         blocked:1;
@@ -159,6 +164,11 @@ typedef struct {
     ngx_http_milvus_cdc_drop_e       drop_rpc;    /* the drop's call */
     ngx_msec_t                       drop_retry;  /* after a failure */
     ngx_http_milvus_cdc_part_t      *dropping;
+    unsigned                         gone:1;      /* Dropping on the source
+                                                     when first seen, and
+                                                     the task's on the
+                                                     target: ensured only
+                                                     to be dropped */
 } ngx_http_milvus_cdc_coll_t;
 
 
@@ -198,6 +208,8 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_http_milvus_cdc_coll_t            *drop_coll; /* whose drop it is */
     ngx_uint_t                             meta_busy;
     ngx_uint_t                             meta_gen; /* snapshots seen */
+    ngx_msec_t                             moved_at; /* a DML checkpoint
+                                                        moved last */
 
     ngx_http_milvus_cdc_grpc_call_t       *rep_call; /* replicate channel */
     int64_t                                rep_offset; /* of the call in
@@ -207,6 +219,12 @@ struct ngx_http_milvus_cdc_engine_s {
                                                         -1 none */
     ngx_msec_t                             rep_retry;
     ngx_uint_t                             rep_reply; /* its reply type */
+    ngx_uint_t                             rep_type;  /* its message type */
+    ngx_uint_t                             rep_refused; /* refusals in a
+                                                           row */
+    ngx_str_t                              rep_what;  /* "<Method> of
+                                                         db.name" */
+    u_char                                 rep_text[256];
 
     ngx_uint_t                             stale_reason; /* of a past run */
 

@@ -20,6 +20,15 @@ static ngx_int_t ngx_http_milvus_cdc_ops_rpc(
     ngx_http_milvus_cdc_msg_header_t *h);
 static void ngx_http_milvus_cdc_ops_rpc_done(
     ngx_http_milvus_cdc_grpc_result_t *res, void *data);
+static ngx_int_t ngx_http_milvus_cdc_ops_rpc_same(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_msg_reply_t *r);
+static void ngx_http_milvus_cdc_ops_rpc_refused(
+    ngx_http_milvus_cdc_engine_t *e, int64_t offset, ngx_str_t *reason);
+static ngx_int_t ngx_http_milvus_cdc_ops_db_behind(
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, uint64_t ts);
+static ngx_int_t ngx_http_milvus_cdc_ops_partition_gone(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    int64_t id);
 static ngx_int_t ngx_http_milvus_cdc_ops_behind(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     uint64_t ts);
@@ -196,6 +205,7 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
     ngx_str_t                              def = ngx_string("default");
     ngx_http_milvus_cdc_meta_collection_t *mc;
     ngx_str_t                              any = ngx_string("*");
+    ngx_str_t                              none = ngx_null_string;
     ngx_uint_t                             n;
     ngx_http_milvus_cdc_coll_t            *c;
     ngx_http_milvus_cdc_grpc_call_conf_t   cf;
@@ -245,6 +255,14 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
             sc->acked = offset;
             sc->dirty = 1;
             return NGX_OK;
+        }
+
+        /* the drops of its collections first, in the source's order */
+
+        if (h->type == NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE
+            && ngx_http_milvus_cdc_ops_db_behind(e, &db, h->ts))
+        {
+            return NGX_AGAIN;
         }
 
     } else {
@@ -322,6 +340,13 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
     }
 
     e->rep_offset = offset;
+    e->rep_type = h->type;
+    e->rep_what.data = e->rep_text;
+    e->rep_what.len = ngx_snprintf(e->rep_text, sizeof(e->rep_text), "%s of "
+                                   "%V%s%V",
+                                   ngx_http_milvus_cdc_msg_type_name(h->type),
+                                   &db, n ? "." : "", n ? &names[0] : &none)
+                      - e->rep_text;
     e->rep_reply = (h->type == NGX_HTTP_MILVUS_CDC_MSG_FLUSH)
                    ? NGX_HTTP_MILVUS_CDC_MSG_RPC_FLUSH
                    : NGX_HTTP_MILVUS_CDC_ENGINE_STATUS_REPLY;
@@ -360,21 +385,139 @@ ngx_http_milvus_cdc_ops_rpc_done(ngx_http_milvus_cdc_grpc_result_t *res,
 
     ngx_http_milvus_cdc_writer_recovered(&e->writer);
 
-    /* a refusal ("index already exist", …) is logged, not retried */
-
     ngx_memzero(&r, sizeof(r));
 
     rc = ngx_http_milvus_cdc_msg_reply(e->rep_reply, &res->reply, &r, e->log);
-    if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_WARN, e->log, 0,
-                      "milvus_cdc: task %V: the target refused a replicated "
-                      "call: %V", &e->task.task_id, &r.reason);
+
+    if (rc != NGX_OK && !ngx_http_milvus_cdc_ops_rpc_same(e, &r)) {
+        ngx_http_milvus_cdc_ops_rpc_refused(e, offset, &r.reason);
+        ngx_http_milvus_cdc_msg_reply_free(&r);
+        return;
     }
 
     ngx_http_milvus_cdc_msg_reply_free(&r);
 
+    e->rep_refused = 0;
     e->rep_done = offset;
     e->rep_retry = 0;
+}
+
+
+/*
+ * A refusal that leaves the target as the source asked: CreateDatabase of
+ * a database the target has ("database already exist: <name>", Milvus
+ * 2.3.5 rootcoord, code 65535), as a replay after a restart meets it.
+ * (DropIndex of no index, DropDatabase of no database, CreateIndex of the
+ * same index and Release of what is not loaded succeed on 2.3.5.)
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_rpc_same(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_msg_reply_t *r)
+{
+    return e->rep_type == NGX_HTTP_MILVUS_CDC_MSG_CREATE_DATABASE
+           && ngx_strlcasestrn(r->reason.data, r->reason.data + r->reason.len,
+                               (u_char *) "already exist",
+                               sizeof("already exist") - 2)
+              != NULL;
+}
+
+
+/*
+ * The target refused a replicated call: a busy target refuses too, so the
+ * same call is made again, later; ENGINE_REFUSALS refusals in a row pause
+ * the task with the target's words (the source and the target would
+ * differ otherwise).
+ */
+
+static void
+ngx_http_milvus_cdc_ops_rpc_refused(ngx_http_milvus_cdc_engine_t *e,
+    int64_t offset, ngx_str_t *reason)
+{
+    e->rep_done = -1;
+
+    if (++e->rep_refused < ENGINE_REFUSALS) {
+        ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                      "milvus_cdc: task %V: the target refused %V: %V, "
+                      "retrying (%ui)", &e->task.task_id, &e->rep_what,
+                      reason, e->rep_refused);
+
+        e->rep_retry = ngx_current_msec + ENGINE_RETRY_DELAY * e->rep_refused;
+        return;
+    }
+
+    ngx_http_milvus_cdc_engine_fail(e, "the target refused %V (offset %L of "
+                                    "the replicate channel): %V",
+                                    &e->rep_what, offset, reason);
+}
+
+
+/*
+ * Whether a collection of database db may still have to be dropped on the
+ * target before a DropDatabase at ts: its drop is under way, or its
+ * pchannels have not been read up to ts (its DropCollection, which comes
+ * before the DropDatabase on the source, is not processed yet).
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_db_behind(ngx_http_milvus_cdc_engine_t *e,
+    ngx_str_t *db, uint64_t ts)
+{
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_coll_t  **colls, *c;
+
+    colls = e->colls.elts;
+
+    for (i = 0; i < e->colls.nelts; i++) {
+        c = colls[i];
+
+        if (c->db.len != db->len
+            || ngx_strncmp(c->db.data, db->data, db->len) != 0
+            || c->state == COLL_IGNORED || c->state == COLL_DROPPED)
+        {
+            continue;
+        }
+
+        if (c->state != COLL_READY
+            || ngx_http_milvus_cdc_ops_behind(e, c, ts))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether partition id of collection c is dropped on the source, in a
+ * snapshot taken after its message was read: Dropping, or gone from the
+ * metadata while its collection is there.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_partition_gone(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, int64_t id)
+{
+    ngx_uint_t                              i;
+    ngx_http_milvus_cdc_meta_partition_t   *mp;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+
+    mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+    if (mc == NULL) {
+        return 0;
+    }
+
+    mp = mc->partitions.elts;
+
+    for (i = 0; i < mc->partitions.nelts; i++) {
+        if (mp[i].id == id) {
+            return mp[i].state == NGX_HTTP_MILVUS_CDC_META_DROPPING
+                   || mp[i].state == NGX_HTTP_MILVUS_CDC_META_DROPPED;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -455,6 +598,21 @@ ngx_http_milvus_cdc_ops_dml(ngx_http_milvus_cdc_engine_t *e,
                 rw.partition_id = parts[i].target_id;
                 break;
             }
+        }
+
+        if (i == c->parts.nelts
+            && sc->blocked && e->meta_gen >= sc->held_gen
+            && ngx_http_milvus_cdc_ops_partition_gone(e, c, m->partition_id))
+        {
+            /* its rows went with the partition on the source */
+
+            ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                          "milvus_cdc: task %V: %V offset %L: %s into "
+                          "partition %L of %V.%V, dropped on the source, "
+                          "skipped", &e->task.task_id, &sc->name, offset,
+                          ngx_http_milvus_cdc_msg_type_name(m->hdr.type),
+                          m->partition_id, &c->db, &c->name);
+            return NGX_OK;
         }
 
         if (i == c->parts.nelts) {

@@ -34,6 +34,10 @@ static void ngx_http_milvus_cdc_registry_ddl_done(
 static ngx_int_t ngx_http_milvus_cdc_registry_ddl_reply(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     ngx_uint_t rpc, ngx_http_milvus_cdc_msg_reply_t *r);
+static ngx_int_t ngx_http_milvus_cdc_registry_done_gone(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+static ngx_int_t ngx_http_milvus_cdc_registry_reused(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
 static ngx_int_t ngx_http_milvus_cdc_registry_own(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
 static ngx_http_milvus_cdc_id_map_t *ngx_http_milvus_cdc_registry_id_map(
@@ -213,6 +217,20 @@ ngx_http_milvus_cdc_registry_learn(ngx_http_milvus_cdc_engine_t *e)
                                                            &c->name))
                    ? COLL_NEW : COLL_IGNORED;
 
+        /*
+         * dropped on the source while the task did not run, and the
+         * task's on the target: its DropCollection, still to be read, must
+         * find it there
+         */
+
+        if (mc[i].state == NGX_HTTP_MILVUS_CDC_META_DROPPING
+            && ngx_http_milvus_cdc_registry_in_scope(e, &c->db, &c->name)
+            && ngx_http_milvus_cdc_registry_id_map(e, c->source_id))
+        {
+            c->state = COLL_NEW;
+            c->gone = 1;
+        }
+
         cp = ngx_array_push(&e->colls);
         if (cp == NULL) {
             return;
@@ -319,7 +337,9 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
         colls = e->colls.elts;
 
         for (i = 0; i < e->colls.nelts; i++) {
-            if (colls[i]->state == COLL_NEW) {
+            if (colls[i]->state == COLL_NEW
+                && !ngx_http_milvus_cdc_registry_reused(e, colls[i]))
+            {
                 c = colls[i];
                 break;
             }
@@ -338,8 +358,10 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
         e->ddl = c;
 
         if (c->state == COLL_NEW && c->target_id == 0) {
-            c->step = (c->db.len == sizeof("default") - 1
-                       && ngx_strncmp(c->db.data, "default", c->db.len) == 0)
+            c->step = (c->gone
+                       || (c->db.len == sizeof("default") - 1
+                           && ngx_strncmp(c->db.data, "default", c->db.len)
+                              == 0))
                       ? NGX_HTTP_MILVUS_CDC_STEP_COLLECTION
                       : NGX_HTTP_MILVUS_CDC_STEP_DATABASE;
         }
@@ -595,7 +617,12 @@ ngx_http_milvus_cdc_registry_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
         rc = ngx_http_milvus_cdc_registry_ddl_reply(e, c, rpc,
                                                   rc == NGX_OK ? &r : NULL);
 
-        if (rc != NGX_OK) {
+        if (rc == NGX_ERROR) {
+            if (r.reason.len == 0) {
+                ngx_str_set(&r.reason, "the target's collection does not "
+                            "fit the source's (shards or channels differ)");
+            }
+
             ngx_http_milvus_cdc_engine_fail(e, "%V of %V.%V on the target "
                                             "failed: %V",
                                             ngx_http_milvus_cdc_msg_method(rpc),
@@ -646,6 +673,11 @@ ngx_http_milvus_cdc_registry_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
         c->existed = r->value;
         c->checked = 1;
 
+        if (!c->existed && c->gone) {
+            /* dropped on the target already */
+            return ngx_http_milvus_cdc_registry_done_gone(e, c);
+        }
+
         if (!c->existed) {
             return NGX_OK;
         }
@@ -671,6 +703,13 @@ ngx_http_milvus_cdc_registry_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
     case NGX_HTTP_MILVUS_CDC_MSG_RPC_DESCRIBE_COLLECTION:
         if (r == NULL) {
             return NGX_ERROR;
+        }
+
+        map = ngx_http_milvus_cdc_registry_id_map(e, c->source_id);
+
+        if (c->gone && map && map->target_id != r->collection_id) {
+            /* the name is another collection's on the target now */
+            return ngx_http_milvus_cdc_registry_done_gone(e, c);
         }
 
         if (ngx_http_milvus_cdc_registry_map(e, c, r) != NGX_OK
@@ -716,6 +755,60 @@ ngx_http_milvus_cdc_registry_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
     }
 
     return NGX_ERROR;
+}
+
+
+/* a collection dropped on the source is not on the target either */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_done_gone(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c)
+{
+    ngx_log_error(NGX_LOG_INFO, e->log, 0,
+                  "milvus_cdc: task %V: %V.%V (%L), dropped on the source, "
+                  "is not on the target", &e->task.task_id, &c->db, &c->name,
+                  c->source_id);
+
+    c->state = COLL_DROPPED;
+    c->step = NGX_HTTP_MILVUS_CDC_STEP_DATABASE;
+    e->ddl = NULL;
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Whether collection c (COLL_NEW) takes the name of another collection of
+ * the task's that is not dropped on the target yet (a collection dropped
+ * and created again under the same name): c waits until that one's
+ * DropCollection went through, or the new one would be taken for it.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_reused(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c)
+{
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_coll_t  **colls, *o;
+
+    colls = e->colls.elts;
+
+    for (i = 0; i < e->colls.nelts; i++) {
+        o = colls[i];
+
+        if (o == c || o->state == COLL_IGNORED || o->state == COLL_DROPPED
+            || (o->state == COLL_NEW && !o->gone)
+            || o->db.len != c->db.len || o->name.len != c->name.len
+            || ngx_strncmp(o->db.data, c->db.data, c->db.len) != 0
+            || ngx_strncmp(o->name.data, c->name.data, c->name.len) != 0)
+        {
+            continue;
+        }
+
+        return 1;
+    }
+
+    return 0;
 }
 
 

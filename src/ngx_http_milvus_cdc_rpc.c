@@ -608,6 +608,20 @@ ngx_http_milvus_cdc_msg_reply(ngx_uint_t rpc, ngx_str_t *data,
 
     protobuf_c_message_free_unpacked(msg, NULL);
 
+    /* a refusal is never shown without words */
+
+    if (rc == NGX_DECLINED && r->reason.len == 0) {
+        r->reason.len = ngx_snprintf(r->text, sizeof(r->text) - 1,
+                                     "refused without a reason (error_code "
+                                     "%i, code %i)", r->error_code, r->code)
+                        - r->text;
+        r->reason.data = r->text;
+
+    } else if (rc == NGX_ERROR && r->reason.len == 0) {
+        ngx_http_milvus_cdc_rpc_reply_reason(r, "the reply lacks what was "
+                                             "asked for");
+    }
+
     return rc;
 }
 

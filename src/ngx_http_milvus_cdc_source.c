@@ -29,6 +29,10 @@ static int64_t ngx_http_milvus_cdc_source_coll_start(
 static void ngx_http_milvus_cdc_source_feeds(ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_source_assign(
     ngx_http_milvus_cdc_engine_t *e);
+static ngx_int_t ngx_http_milvus_cdc_source_waits(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc);
+static const char *ngx_http_milvus_cdc_source_wait_for(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc);
 static void ngx_http_milvus_cdc_source_block(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_schan_t *sc, int64_t offset, u_char *data,
     size_t len);
@@ -606,6 +610,7 @@ ngx_http_milvus_cdc_source_advance(ngx_http_milvus_cdc_engine_t *e)
             sc[i].acked = p->resume - 1;
             sc[i].acked_ts = p->ts;
             sc[i].dirty = 1;
+            e->moved_at = ngx_current_msec;
             data |= p->data;
 
             ngx_free(p);
@@ -656,6 +661,8 @@ ngx_http_milvus_cdc_source_block(ngx_http_milvus_cdc_engine_t *e,
     sc->held.len = len;
     sc->held_offset = offset;
     sc->held_gen = e->meta_gen + (e->meta_busy ? 2 : 1);
+    sc->held_at = ngx_current_msec;
+    sc->held_logged = 0;
     sc->blocked = 1;
 
     {
@@ -671,6 +678,90 @@ ngx_http_milvus_cdc_source_block(ngx_http_milvus_cdc_engine_t *e,
     }
 
     (void) ngx_http_milvus_cdc_kafka_pause(e->kafka, &sc->name);
+}
+
+
+/*
+ * No wait without an end: a pchannel that waits at one message while the
+ * target answers (a failing target has its own reason) and, for the
+ * replicate channel, while no DML checkpoint moves, is logged at a sixth
+ * of milvus_cdc_wait_timeout and pauses the task at its end, with a
+ * reason naming the message and what it waits for.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_source_waits(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc)
+{
+    ngx_msec_t                         waited, limit;
+    ngx_http_milvus_cdc_msg_header_t   h;
+
+    if (e->writer.trouble
+        || (sc->replicate
+            && (ngx_msec_int_t) (e->moved_at - sc->held_at) > 0))
+    {
+        sc->held_at = ngx_current_msec;
+        sc->held_logged = 0;
+        return NGX_OK;
+    }
+
+    waited = ngx_current_msec - sc->held_at;
+    limit = e->mcf->wait_timeout;
+
+    if (waited < limit / 6) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&h, sizeof(h));
+    (void) ngx_http_milvus_cdc_msg_header(sc->held.data, sc->held.len, &h);
+
+    if (waited < limit) {
+        if (!sc->held_logged) {
+            ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                          "milvus_cdc: task %V: %V waits at offset %L (%s) "
+                          "for %M s: %s; the task pauses after %M s",
+                          &e->task.task_id, &sc->name, sc->held_offset,
+                          ngx_http_milvus_cdc_msg_type_name(h.type),
+                          waited / 1000,
+                          ngx_http_milvus_cdc_source_wait_for(e, sc),
+                          limit / 1000);
+            sc->held_logged = 1;
+        }
+
+        return NGX_OK;
+    }
+
+    ngx_http_milvus_cdc_engine_fail(e, "%V waits at offset %L (%s) for %M s "
+                                    "(milvus_cdc_wait_timeout): %s",
+                                    &sc->name, sc->held_offset,
+                                    ngx_http_milvus_cdc_msg_type_name(h.type),
+                                    waited / 1000,
+                                    ngx_http_milvus_cdc_source_wait_for(e, sc));
+    return NGX_ERROR;
+}
+
+
+/* what a waiting pchannel waits for, as far as the engine can tell */
+
+static const char *
+ngx_http_milvus_cdc_source_wait_for(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc)
+{
+    if (e->meta_busy) {
+        return "the source metadata (etcd) does not answer";
+    }
+
+    if (e->ddl) {
+        return "a collection being created on the target";
+    }
+
+    if (sc->replicate) {
+        return "the source data before it (a DML pchannel does not "
+               "advance) or the collection it names";
+    }
+
+    return "a collection or partition the source metadata does not show "
+           "as created";
 }
 
 
@@ -696,6 +787,11 @@ ngx_http_milvus_cdc_source_unblock(ngx_http_milvus_cdc_engine_t *e)
                                                 sc[i].held.len);
         if (rc == NGX_AGAIN) {
             waiting = 1;
+
+            if (ngx_http_milvus_cdc_source_waits(e, &sc[i]) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
             continue;
         }
 

@@ -16,12 +16,15 @@
 
 
 #define NGX_HTTP_MILVUS_CDC_SCHEMA_VERSION  1
+#define NGX_HTTP_MILVUS_CDC_STORE_WAL_TRIES 100
 
 #define TASK_COLUMNS                                                          \
     "task_id, target_uri, target, tls, token, dial_json, connect_json, "      \
     "scope_json, scope, connect_timeout, state, reason"
 
 
+static ngx_int_t ngx_http_milvus_cdc_store_wal(
+    ngx_http_milvus_cdc_store_t *st);
 static ngx_int_t ngx_http_milvus_cdc_store_exec(
     ngx_http_milvus_cdc_store_t *st, const char *sql);
 static ngx_int_t ngx_http_milvus_cdc_store_step(
@@ -197,7 +200,7 @@ ngx_http_milvus_cdc_store_open(ngx_http_milvus_cdc_store_t *st,
 
     sqlite3_busy_timeout(st->db, (int) busy_timeout);
 
-    if (ngx_http_milvus_cdc_store_exec(st, "PRAGMA journal_mode=WAL") != NGX_OK
+    if (ngx_http_milvus_cdc_store_wal(st) != NGX_OK
         || ngx_http_milvus_cdc_store_exec(st, "PRAGMA synchronous=NORMAL")
            != NGX_OK)
     {
@@ -870,6 +873,40 @@ ngx_http_milvus_cdc_store_now(void)
     tp = ngx_timeofday();
 
     return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static ngx_int_t
+ngx_http_milvus_cdc_store_wal(ngx_http_milvus_cdc_store_t *st)
+{
+    int          rc;
+    ngx_uint_t   i;
+
+    /*
+     * switching a new store to WAL takes an exclusive lock, and sqlite
+     * answers SQLITE_BUSY at once, without its busy handler, while the
+     * other process (worker or helper) opens the same new file: tried
+     * again for up to NGX_HTTP_MILVUS_CDC_STORE_WAL_TRIES * 10 ms
+     */
+
+    for (i = 0; i < NGX_HTTP_MILVUS_CDC_STORE_WAL_TRIES; i++) {
+        rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+                          NULL);
+
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+            break;
+        }
+
+        ngx_msleep(10);
+    }
+
+    if (rc == SQLITE_OK) {
+        return NGX_OK;
+    }
+
+    /* logged with sqlite's message */
+
+    return ngx_http_milvus_cdc_store_exec(st, "PRAGMA journal_mode=WAL");
 }
 
 
