@@ -77,9 +77,11 @@ typedef enum {
     NGX_HTTP_MILVUS_CDC_STEP_DESCRIBE,      /* DescribeCollection: ids,
                                                vchannels */
     NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS,    /* ShowPartitions */
-    NGX_HTTP_MILVUS_CDC_STEP_PARTITION      /* CreatePartition of the
+    NGX_HTTP_MILVUS_CDC_STEP_PARTITION,     /* CreatePartition of the
                                                first one missing, or
                                                ready */
+    NGX_HTTP_MILVUS_CDC_STEP_RENAME         /* RenameCollection from
+                                               old_db.old_name */
 } ngx_http_milvus_cdc_step_e;
 
 
@@ -187,6 +189,8 @@ typedef struct {
     ngx_http_milvus_cdc_drop_e       drop_rpc;    /* the drop's call */
     ngx_msec_t                       drop_retry;  /* after a failure */
     ngx_http_milvus_cdc_part_t      *dropping;
+    ngx_str_t                        old_db;      /* renamed on the source: */
+    ngx_str_t                        old_name;    /* its name on the target */
 } ngx_http_milvus_cdc_coll_t;
 
 
@@ -246,6 +250,8 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_uint_t                             stale_reason; /* of a past run */
 
     ngx_http_milvus_cdc_ids_t              ids;      /* msgIDs given */
+
+    void                                  *aliases;  /* alias.c's */
 };
 
 
@@ -278,6 +284,18 @@ void ngx_http_milvus_cdc_registry_feed(ngx_http_milvus_cdc_engine_t *e,
 ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_registry_by_name(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
 ngx_int_t ngx_http_milvus_cdc_registry_shard(ngx_str_t *vchannel);
+
+
+/*
+ * alias.c: the aliases of the scope's collections on the target; its calls
+ * use e->ddl_call, one DDL call at a time
+ */
+
+void ngx_http_milvus_cdc_alias_sync(ngx_http_milvus_cdc_engine_t *e);
+ngx_int_t ngx_http_milvus_cdc_alias_learn(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_str_t *names, ngx_uint_t n);
+ngx_int_t ngx_http_milvus_cdc_alias_renamed(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c);
 
 
 /*

@@ -410,6 +410,9 @@ ngx_http_milvus_cdc_meta_begin(ngx_http_milvus_cdc_meta_t *meta)
            != NGX_OK
         || ngx_array_init(&meta->fields, meta->work, 256,
                           sizeof(ngx_http_milvus_cdc_meta_wchild_t))
+           != NGX_OK
+        || ngx_array_init(&meta->aliases, meta->work, 8,
+                          sizeof(ngx_http_milvus_cdc_meta_walias_t))
            != NGX_OK)
     {
         return NGX_ERROR;

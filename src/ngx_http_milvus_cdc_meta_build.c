@@ -93,6 +93,10 @@ ngx_http_milvus_cdc_meta_kv(ngx_http_milvus_cdc_meta_t *meta,
         return NGX_OK;
     }
 
+    if (meta->section >= NGX_HTTP_MILVUS_CDC_META_ALIASES) {
+        return ngx_http_milvus_cdc_meta_alias_kv(meta, rel, len, kv);
+    }
+
     nids = (meta->section == NGX_HTTP_MILVUS_CDC_META_DBS
             || meta->section == NGX_HTTP_MILVUS_CDC_META_LEGACY) ? 1 : 2;
 
@@ -339,6 +343,10 @@ ngx_http_milvus_cdc_meta_finish(ngx_http_milvus_cdc_meta_t *meta)
 
     for ( /* void */ ; field < field_end; field++) {
         snap->skipped++;
+    }
+
+    if (ngx_http_milvus_cdc_meta_aliases_build(meta) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     snap->elapsed = ngx_current_msec - meta->start;

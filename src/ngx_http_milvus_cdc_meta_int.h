@@ -13,6 +13,7 @@
  *                                     section by section
  *   ngx_http_milvus_cdc_meta_build.c  each key decoded, then the snapshot
  *                                     built from them
+ *   ngx_http_milvus_cdc_meta_alias.c  the alias keys, decoded and built
  */
 
 
@@ -37,7 +38,9 @@
 #define NGX_HTTP_MILVUS_CDC_META_LEGACY       2
 #define NGX_HTTP_MILVUS_CDC_META_PARTS        3
 #define NGX_HTTP_MILVUS_CDC_META_FIELDS       4
-#define NGX_HTTP_MILVUS_CDC_META_NSECTIONS    5
+#define NGX_HTTP_MILVUS_CDC_META_ALIASES      5
+#define NGX_HTTP_MILVUS_CDC_META_OLD_ALIASES  6
+#define NGX_HTTP_MILVUS_CDC_META_NSECTIONS    7
 
 /* restarts of a refresh whose revision was compacted meanwhile */
 #define NGX_HTTP_MILVUS_CDC_META_RESTARTS     2
@@ -58,6 +61,15 @@ typedef struct {
     int64_t                                id;
     void                                  *msg;
 } ngx_http_milvus_cdc_meta_wchild_t;
+
+
+/* an alias key as read, decoded in the work pool */
+typedef struct {
+    int64_t                                db_id;
+    ngx_str_t                              key_name;
+    Milvus__Proto__Etcd__AliasInfo        *info;
+    unsigned                               legacy:1;
+} ngx_http_milvus_cdc_meta_walias_t;
 
 
 struct ngx_http_milvus_cdc_meta_s {
@@ -93,6 +105,7 @@ struct ngx_http_milvus_cdc_meta_s {
     ngx_array_t                            colls;    /* wcoll_t */
     ngx_array_t                            parts;    /* wchild_t */
     ngx_array_t                            fields;   /* wchild_t */
+    ngx_array_t                            aliases;  /* walias_t */
 
     ProtobufCAllocator                     allocator;
 };
@@ -116,6 +129,14 @@ ngx_int_t ngx_http_milvus_cdc_meta_call(ngx_http_milvus_cdc_meta_t *meta);
 ngx_int_t ngx_http_milvus_cdc_meta_kv(ngx_http_milvus_cdc_meta_t *meta,
     Mvccpb__KeyValue *kv);
 ngx_int_t ngx_http_milvus_cdc_meta_finish(ngx_http_milvus_cdc_meta_t *meta);
+
+
+/* meta_alias.c */
+
+ngx_int_t ngx_http_milvus_cdc_meta_alias_kv(ngx_http_milvus_cdc_meta_t *meta,
+    u_char *rel, size_t len, Mvccpb__KeyValue *kv);
+ngx_int_t ngx_http_milvus_cdc_meta_aliases_build(
+    ngx_http_milvus_cdc_meta_t *meta);
 
 
 #endif /* _NGX_HTTP_MILVUS_CDC_META_INT_H_INCLUDED_ */

@@ -31,7 +31,9 @@ ngx_str_t  ngx_http_milvus_cdc_meta_sections[] = {
     ngx_string("database/collection-info/"),
     ngx_string("collection/"),
     ngx_string("partitions/"),
-    ngx_string("fields/")
+    ngx_string("fields/"),
+    ngx_string("database/aliases/"),
+    ngx_string("aliases/")
 };
 
 

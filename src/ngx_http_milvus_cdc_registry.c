@@ -5,7 +5,9 @@
  * The engine's collection registry: the source metadata snapshots, the
  * collections and partitions of the task's scope, and the steps that
  * create them on the target (HasCollection, CreateCollection,
- * DescribeCollection, CreatePartition, ...).
+ * DescribeCollection, CreatePartition, ...); a collection renamed on the
+ * source is renamed on the target (RenameCollection) before anything else
+ * of it is replayed.
  */
 
 
@@ -41,6 +43,14 @@ static ngx_http_milvus_cdc_id_map_t *ngx_http_milvus_cdc_registry_id_map(
 static ngx_int_t ngx_http_milvus_cdc_registry_map(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     ngx_http_milvus_cdc_msg_reply_t *r);
+static ngx_int_t ngx_http_milvus_cdc_registry_renamed(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_meta_collection_t *mc);
+static void ngx_http_milvus_cdc_registry_moved(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+static ngx_int_t ngx_http_milvus_cdc_registry_rename_done(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+static ngx_int_t ngx_http_milvus_cdc_registry_eq(ngx_str_t *a, ngx_str_t *b);
 
 
 /*
@@ -138,6 +148,12 @@ ngx_http_milvus_cdc_registry_learn(ngx_http_milvus_cdc_engine_t *e)
 
         if (c && c->state == COLL_READY) {
 
+            /* renames are not in the WAL either: the name of the id */
+
+            if (ngx_http_milvus_cdc_registry_renamed(e, c, &mc[i])) {
+                continue;
+            }
+
             /* partitions are not in the WAL: compare */
 
             mp = mc[i].partitions.elts;
@@ -208,10 +224,18 @@ ngx_http_milvus_cdc_registry_learn(ngx_http_milvus_cdc_engine_t *e)
             return;
         }
 
+        /* one the task replicated before stays in scope, renamed or not */
+
         c->state = (mc[i].state == NGX_HTTP_MILVUS_CDC_META_CREATED
-                    && ngx_http_milvus_cdc_registry_in_scope(e, &c->db,
-                                                           &c->name))
+                    && (ngx_http_milvus_cdc_registry_in_scope(e, &c->db,
+                                                            &c->name)
+                        || ngx_http_milvus_cdc_registry_id_map(e, c->source_id)
+                           != NULL))
                    ? COLL_NEW : COLL_IGNORED;
+
+        if (c->state == COLL_NEW) {
+            ngx_http_milvus_cdc_registry_moved(e, c);
+        }
 
         cp = ngx_array_push(&e->colls);
         if (cp == NULL) {
@@ -332,6 +356,10 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
                 return;
             }
 
+            /* every collection ready: their aliases */
+
+            ngx_http_milvus_cdc_alias_sync(e);
+
             return;
         }
 
@@ -340,7 +368,8 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
         if (c->state == COLL_NEW && c->target_id == 0) {
             c->step = (c->db.len == sizeof("default") - 1
                        && ngx_strncmp(c->db.data, "default", c->db.len) == 0)
-                      ? NGX_HTTP_MILVUS_CDC_STEP_COLLECTION
+                      ? (c->old_name.len ? NGX_HTTP_MILVUS_CDC_STEP_RENAME
+                                         : NGX_HTTP_MILVUS_CDC_STEP_COLLECTION)
                       : NGX_HTTP_MILVUS_CDC_STEP_DATABASE;
         }
 
@@ -390,6 +419,19 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
 
     case NGX_HTTP_MILVUS_CDC_STEP_PARTITION:
         ngx_http_milvus_cdc_registry_partitions(e, c, mc, &rq);
+        return;
+
+    case NGX_HTTP_MILVUS_CDC_STEP_RENAME:
+        rq.db_name = c->old_db;
+        rq.collection_name = c->old_name;
+        rq.new_name = c->name;
+
+        if (!ngx_http_milvus_cdc_registry_eq(&c->db, &c->old_db)) {
+            rq.new_db_name = c->db;
+        }
+
+        (void) ngx_http_milvus_cdc_registry_ddl_call(e,
+                   NGX_HTTP_MILVUS_CDC_MSG_RPC_RENAME_COLLECTION, &rq);
         return;
     }
 }
@@ -595,7 +637,18 @@ ngx_http_milvus_cdc_registry_ddl_done(ngx_http_milvus_cdc_grpc_result_t *res,
         rc = ngx_http_milvus_cdc_registry_ddl_reply(e, c, rpc,
                                                   rc == NGX_OK ? &r : NULL);
 
-        if (rc != NGX_OK) {
+        if (rc != NGX_OK
+            && rpc == NGX_HTTP_MILVUS_CDC_MSG_RPC_RENAME_COLLECTION)
+        {
+            ngx_http_milvus_cdc_engine_fail(e, "RenameCollection of %V.%V to "
+                                            "%V.%V (collection %L, renamed on "
+                                            "the source) refused by the "
+                                            "target: %V (code %i)",
+                                            &c->old_db, &c->old_name, &c->db,
+                                            &c->name, c->source_id, &r.reason,
+                                            r.code);
+
+        } else if (rc != NGX_OK) {
             ngx_http_milvus_cdc_engine_fail(e, "%V of %V.%V on the target "
                                             "failed: %V",
                                             ngx_http_milvus_cdc_msg_method(rpc),
@@ -630,8 +683,16 @@ ngx_http_milvus_cdc_registry_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
 
     case NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_DATABASE:
         /* "database already exist" is as good */
-        c->step = NGX_HTTP_MILVUS_CDC_STEP_COLLECTION;
+        c->step = c->old_name.len ? NGX_HTTP_MILVUS_CDC_STEP_RENAME
+                                  : NGX_HTTP_MILVUS_CDC_STEP_COLLECTION;
         return NGX_OK;
+
+    case NGX_HTTP_MILVUS_CDC_MSG_RPC_RENAME_COLLECTION:
+        if (r == NULL) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_milvus_cdc_registry_rename_done(e, c);
 
     case NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_COLLECTION:
         /* an existing collection is checked by the describe */
@@ -674,7 +735,9 @@ ngx_http_milvus_cdc_registry_ddl_reply(ngx_http_milvus_cdc_engine_t *e,
         }
 
         if (ngx_http_milvus_cdc_registry_map(e, c, r) != NGX_OK
-            || ngx_http_milvus_cdc_registry_own(e, c) != NGX_OK)
+            || ngx_http_milvus_cdc_registry_own(e, c) != NGX_OK
+            || ngx_http_milvus_cdc_alias_learn(e, c, r->names, r->nnames)
+               != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -974,3 +1037,155 @@ ngx_http_milvus_cdc_registry_shard(ngx_str_t *vchannel)
 }
 
 
+/*
+ * Collection c, ready on the target, has another name (or database) in
+ * the snapshot: RenameCollection on the target first.  Until it is made
+ * the collection is not ready, so that nothing of it (rows, or calls of
+ * the replicate channel naming the new name) is replayed before.
+ * Returns 1 when a rename is due.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_renamed(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_meta_collection_t *mc)
+{
+    u_char  *db, *name;
+
+    if (mc->state != NGX_HTTP_MILVUS_CDC_META_CREATED
+        || mc->db_name.len == 0
+        || (ngx_http_milvus_cdc_registry_eq(&c->db, &mc->db_name)
+            && ngx_http_milvus_cdc_registry_eq(&c->name, &mc->name)))
+    {
+        return 0;
+    }
+
+    db = ngx_pstrdup(e->pool, &mc->db_name);
+    name = ngx_pstrdup(e->pool, &mc->name);
+
+    if (db == NULL || name == NULL) {
+        return 0;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                  "milvus_cdc: task %V: collection %V.%V (%L) renamed on "
+                  "the source to %V.%V", &e->task.task_id, &c->db, &c->name,
+                  c->source_id, &mc->db_name, &mc->name);
+
+    c->old_db = c->db;
+    c->old_name = c->name;
+    c->db.data = db;
+    c->db.len = mc->db_name.len;
+    c->name.data = name;
+    c->name.len = mc->name.len;
+
+    c->state = COLL_NEW;
+    c->step = (ngx_http_milvus_cdc_registry_eq(&c->db, &c->old_db)
+               || (c->db.len == sizeof("default") - 1
+                   && ngx_strncmp(c->db.data, "default", c->db.len) == 0))
+              ? NGX_HTTP_MILVUS_CDC_STEP_RENAME
+              : NGX_HTTP_MILVUS_CDC_STEP_DATABASE;
+
+    return 1;
+}
+
+
+/*
+ * A collection seen for the first time by this run that an earlier run
+ * put on the target under another name (renamed on the source while the
+ * task was not running): the id map has the target's "db.name".
+ */
+
+static void
+ngx_http_milvus_cdc_registry_moved(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c)
+{
+    u_char                        *dot, *last;
+    ngx_http_milvus_cdc_id_map_t  *map;
+
+    map = ngx_http_milvus_cdc_registry_id_map(e, c->source_id);
+
+    if (map == NULL) {
+        return;
+    }
+
+    last = map->name.data + map->name.len;
+    dot = ngx_strlchr(map->name.data, last, '.');
+
+    if (dot == NULL) {
+        return;
+    }
+
+    c->old_db.data = map->name.data;
+    c->old_db.len = dot - map->name.data;
+    c->old_name.data = dot + 1;
+    c->old_name.len = last - dot - 1;
+
+    if (ngx_http_milvus_cdc_registry_eq(&c->old_db, &c->db)
+        && ngx_http_milvus_cdc_registry_eq(&c->old_name, &c->name))
+    {
+        ngx_str_null(&c->old_db);
+        ngx_str_null(&c->old_name);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                  "milvus_cdc: task %V: collection %V.%V (%L) was renamed "
+                  "on the source to %V.%V", &e->task.task_id, &c->old_db,
+                  &c->old_name, c->source_id, &c->db, &c->name);
+}
+
+
+/* the target renamed it: aliases and the id map follow */
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_rename_done(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c)
+{
+    u_char                        *p;
+    ngx_http_milvus_cdc_id_map_t  *map;
+
+    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                  "milvus_cdc: task %V: collection %V.%V renamed on the "
+                  "target to %V.%V", &e->task.task_id, &c->old_db,
+                  &c->old_name, &c->db, &c->name);
+
+    if (ngx_http_milvus_cdc_alias_renamed(e, c) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_null(&c->old_db);
+    ngx_str_null(&c->old_name);
+
+    c->step = c->target_id ? NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS
+                           : NGX_HTTP_MILVUS_CDC_STEP_COLLECTION;
+
+    map = ngx_http_milvus_cdc_registry_id_map(e, c->source_id);
+
+    if (map == NULL) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(e->pool, c->db.len + 1 + c->name.len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    map->name.data = p;
+    map->name.len = ngx_sprintf(p, "%V.%V%Z", &c->db, &c->name) - p - 1;
+
+    if (ngx_http_milvus_cdc_store_id_map_put(e->store, &e->task.task_id, map)
+        != NGX_OK)
+    {
+        ngx_http_milvus_cdc_engine_fail(e, "fail to write the task store");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_milvus_cdc_registry_eq(ngx_str_t *a, ngx_str_t *b)
+{
+    return a->len == b->len && ngx_strncmp(a->data, b->data, a->len) == 0;
+}

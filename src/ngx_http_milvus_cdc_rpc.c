@@ -46,15 +46,18 @@ typedef struct {
 
 /*
  * What a successful reply hands to the caller, copied into one block by
- * ngx_http_milvus_cdc_rpc_reply_copy(): the strings a (na) and b (nb),
- * na ids (or NULL), one more string str, and a schema to re-pack; the
- * copy fills s (na + nb strings), ids_out, str_out and schema_out.
+ * ngx_http_milvus_cdc_rpc_reply_copy(): the strings a (na), b (nb) and
+ * d (nd), na ids (or NULL), one more string str, and a schema to
+ * re-pack; the copy fills s (na + nb + nd strings), ids_out, str_out and
+ * schema_out.
  */
 typedef struct {
     char                              **a;
     size_t                              na;
     char                              **b;
     size_t                              nb;
+    char                              **d;
+    size_t                              nd;
     int64_t                            *ids;
     char                               *str;
     ProtobufCMessage                   *schema;
@@ -90,6 +93,8 @@ static ngx_int_t ngx_http_milvus_cdc_rpc_reply_fill(ngx_uint_t rpc,
 static ngx_int_t ngx_http_milvus_cdc_rpc_reply_copy(
     ngx_http_milvus_cdc_rpc_copy_t *c, ngx_http_milvus_cdc_msg_reply_t *r,
     ngx_log_t *log);
+static char *ngx_http_milvus_cdc_rpc_copy_src(
+    ngx_http_milvus_cdc_rpc_copy_t *c, size_t i);
 static void ngx_http_milvus_cdc_rpc_reply_reason(
     ngx_http_milvus_cdc_msg_reply_t *r, const char *text);
 
@@ -166,7 +171,27 @@ static ngx_http_milvus_cdc_rpc_t  ngx_http_milvus_cdc_rpcs[] = {
     { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "Connect"),
       &milvus__proto__milvus__connect_request__descriptor,
       &milvus__proto__milvus__connect_response__descriptor,
-      NGX_HTTP_MILVUS_CDC_RPC_NO_BASE }
+      NGX_HTTP_MILVUS_CDC_RPC_NO_BASE },
+
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "CreateAlias"),
+      &milvus__proto__milvus__create_alias_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      108 },
+
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "AlterAlias"),
+      &milvus__proto__milvus__alter_alias_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      110 },
+
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "DropAlias"),
+      &milvus__proto__milvus__drop_alias_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      109 },
+
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "RenameCollection"),
+      &milvus__proto__milvus__rename_collection_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      112 }
 };
 
 
@@ -282,8 +307,9 @@ done:
 
 
 /*
- * db_name 2, collection_name 3 (FlushRequest: collection_names 3, one),
- * partition_name 4 of the request, where the message has them
+ * db_name 2, collection_name 3 (FlushRequest: collection_names 3, one;
+ * RenameCollectionRequest: oldName 3), partition_name 4, alias,
+ * newName, newDBName of the request, where the message has them
  */
 
 static ngx_int_t
@@ -301,6 +327,17 @@ ngx_http_milvus_cdc_rpc_names(ProtobufCMessage *msg,
            != NGX_OK
         || ngx_http_milvus_cdc_rpc_set_str(msg, "partition_name",
                                            &rq->partition_name, pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "alias", &rq->alias, pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "oldName",
+                                           &rq->collection_name, pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "newName", &rq->new_name,
+                                           pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "newDBName",
+                                           &rq->new_db_name, pool)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -777,6 +814,8 @@ ngx_http_milvus_cdc_rpc_reply_fill(ngx_uint_t rpc, ProtobufCMessage *msg,
         c.na = dc->n_virtual_channel_names;
         c.b = dc->physical_channel_names;
         c.nb = dc->n_physical_channel_names;
+        c.d = dc->aliases;
+        c.nd = dc->n_aliases;
         c.str = dc->db_name;
         c.schema = dc->schema ? &dc->schema->base : NULL;
         break;
@@ -838,6 +877,8 @@ ngx_http_milvus_cdc_rpc_reply_fill(ngx_uint_t rpc, ProtobufCMessage *msg,
         r->nvchannels = c.na;
         r->pchannels = c.s + c.na;
         r->npchannels = c.nb;
+        r->names = c.s + c.na + c.nb;
+        r->nnames = c.nd;
         break;
 
     default:
@@ -862,17 +903,19 @@ ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
 {
     char       *src;
     u_char     *p;
-    size_t      size, schema_len, i, len;
+    size_t      size, schema_len, i, n, len;
     ngx_str_t  *s;
 
     schema_len = c->schema ? protobuf_c_message_get_packed_size(c->schema)
                            : 0;
 
-    size = (c->na + c->nb + 1) * sizeof(ngx_str_t)
-           + c->na * sizeof(int64_t) + schema_len;
+    n = c->na + c->nb + c->nd;
 
-    for (i = 0; i < c->na + c->nb; i++) {
-        src = (i < c->na) ? c->a[i] : c->b[i - c->na];
+    size = (n + 1) * sizeof(ngx_str_t) + c->na * sizeof(int64_t)
+           + schema_len;
+
+    for (i = 0; i < n; i++) {
+        src = ngx_http_milvus_cdc_rpc_copy_src(c, i);
         size += ngx_strlen(src) + 1;
     }
 
@@ -887,15 +930,15 @@ ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
     }
 
     s = r->mem;
-    p = (u_char *) (s + c->na + c->nb + 1) + c->na * sizeof(int64_t);
+    p = (u_char *) (s + n + 1) + c->na * sizeof(int64_t);
 
     if (c->ids) {
-        c->ids_out = (int64_t *) (s + c->na + c->nb + 1);
+        c->ids_out = (int64_t *) (s + n + 1);
         ngx_memcpy(c->ids_out, c->ids, c->na * sizeof(int64_t));
     }
 
-    for (i = 0; i < c->na + c->nb; i++) {
-        src = (i < c->na) ? c->a[i] : c->b[i - c->na];
+    for (i = 0; i < n; i++) {
+        src = ngx_http_milvus_cdc_rpc_copy_src(c, i);
         len = ngx_strlen(src);
         s[i].data = p;
         s[i].len = len;
@@ -919,6 +962,25 @@ ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
     return NGX_OK;
 }
 
+
+
+/* string i of a, then b, then d */
+
+static char *
+ngx_http_milvus_cdc_rpc_copy_src(ngx_http_milvus_cdc_rpc_copy_t *c, size_t i)
+{
+    if (i < c->na) {
+        return c->a[i];
+    }
+
+    i -= c->na;
+
+    if (i < c->nb) {
+        return c->b[i];
+    }
+
+    return c->d[i - c->nb];
+}
 
 
 static char *
