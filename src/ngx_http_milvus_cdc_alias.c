@@ -375,9 +375,7 @@ ngx_http_milvus_cdc_alias_call(ngx_http_milvus_cdc_engine_t *e,
     ngx_http_milvus_cdc_aliases_t *st, ngx_uint_t rpc, ngx_str_t *db,
     ngx_str_t *name, ngx_str_t *coll)
 {
-    ngx_str_t                             body;
-    ngx_http_milvus_cdc_msg_request_t     rq;
-    ngx_http_milvus_cdc_grpc_call_conf_t  cf;
+    ngx_http_milvus_cdc_msg_request_t  rq;
 
     /* the strings may go with the snapshot: copies */
 
@@ -403,28 +401,10 @@ ngx_http_milvus_cdc_alias_call(ngx_http_milvus_cdc_engine_t *e,
         rq.collection_name = st->op.coll;
     }
 
-    if (ngx_http_milvus_cdc_msg_request(rpc, &rq, &body, e->log) != NGX_OK) {
-        ngx_http_milvus_cdc_engine_fail(e, "fail to build the %V request",
-                                        ngx_http_milvus_cdc_msg_method(rpc));
-        return;
-    }
-
-    ngx_memzero(&cf, sizeof(cf));
-
-    cf.method = *ngx_http_milvus_cdc_msg_method(rpc);
-    cf.request = body;
-    cf.dbname = st->op.db;
-    cf.timeout = ENGINE_RPC_TIMEOUT;
-    cf.handler = ngx_http_milvus_cdc_alias_done;
-    cf.data = e;
-
-    e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf, e->log);
-
-    ngx_free(body.data);
-
-    if (e->ddl_call == NULL) {
-        ngx_http_milvus_cdc_engine_fail(e, "fail to call the target %V",
-                                        &e->task.target_uri);
+    if (ngx_http_milvus_cdc_registry_call(e, rpc, &rq,
+                                          ngx_http_milvus_cdc_alias_done)
+        != NGX_OK)
+    {
         return;
     }
 

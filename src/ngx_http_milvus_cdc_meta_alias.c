@@ -83,12 +83,7 @@ invalid:
 
     meta->aliases.nelts--;
 
-    ngx_log_error(NGX_LOG_WARN, meta->log, 0,
-                  "milvus_cdc: source metadata: key \"%*s\" skipped, "
-                  "unexpected key or value (%uz bytes)",
-                  kv->key.len, kv->key.data, kv->value.len);
-
-    meta->snap->skipped++;
+    ngx_http_milvus_cdc_meta_skip(meta, kv);
 
     return NGX_OK;
 }

@@ -194,14 +194,24 @@ ngx_http_milvus_cdc_meta_kv(ngx_http_milvus_cdc_meta_t *meta,
 
 invalid:
 
+    ngx_http_milvus_cdc_meta_skip(meta, kv);
+
+    return NGX_OK;
+}
+
+
+/* a key that cannot be understood: logged, counted, skipped */
+
+void
+ngx_http_milvus_cdc_meta_skip(ngx_http_milvus_cdc_meta_t *meta,
+    Mvccpb__KeyValue *kv)
+{
     ngx_log_error(NGX_LOG_WARN, meta->log, 0,
                   "milvus_cdc: source metadata: key \"%*s\" skipped, "
                   "unexpected key or value (%uz bytes)",
                   kv->key.len, kv->key.data, kv->value.len);
 
     meta->snap->skipped++;
-
-    return NGX_OK;
 }
 
 

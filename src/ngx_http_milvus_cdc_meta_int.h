@@ -129,6 +129,8 @@ ngx_int_t ngx_http_milvus_cdc_meta_call(ngx_http_milvus_cdc_meta_t *meta);
 ngx_int_t ngx_http_milvus_cdc_meta_kv(ngx_http_milvus_cdc_meta_t *meta,
     Mvccpb__KeyValue *kv);
 ngx_int_t ngx_http_milvus_cdc_meta_finish(ngx_http_milvus_cdc_meta_t *meta);
+void ngx_http_milvus_cdc_meta_skip(ngx_http_milvus_cdc_meta_t *meta,
+    Mvccpb__KeyValue *kv);
 
 
 /* meta_alias.c */

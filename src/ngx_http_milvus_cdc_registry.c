@@ -425,10 +425,7 @@ ngx_http_milvus_cdc_registry_ensure(ngx_http_milvus_cdc_engine_t *e)
         rq.db_name = c->old_db;
         rq.collection_name = c->old_name;
         rq.new_name = c->name;
-
-        if (!ngx_http_milvus_cdc_registry_eq(&c->db, &c->old_db)) {
-            rq.new_db_name = c->db;
-        }
+        rq.new_db_name = c->db;
 
         (void) ngx_http_milvus_cdc_registry_ddl_call(e,
                    NGX_HTTP_MILVUS_CDC_MSG_RPC_RENAME_COLLECTION, &rq);
@@ -558,6 +555,28 @@ static ngx_int_t
 ngx_http_milvus_cdc_registry_ddl_call(ngx_http_milvus_cdc_engine_t *e,
     ngx_uint_t rpc, ngx_http_milvus_cdc_msg_request_t *rq)
 {
+    if (ngx_http_milvus_cdc_registry_call(e, rpc, rq,
+                                          ngx_http_milvus_cdc_registry_ddl_done)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the rpc being made, for its reply */
+
+    e->ddl->ddl_rpc = rpc;
+
+    return NGX_OK;
+}
+
+
+/* a DDL call of rpc on e->ddl_call, done with handler(e) */
+
+ngx_int_t
+ngx_http_milvus_cdc_registry_call(ngx_http_milvus_cdc_engine_t *e,
+    ngx_uint_t rpc, ngx_http_milvus_cdc_msg_request_t *rq,
+    ngx_http_milvus_cdc_grpc_handler_pt handler)
+{
     ngx_str_t                             body;
     ngx_http_milvus_cdc_grpc_call_conf_t  cf;
 
@@ -573,7 +592,7 @@ ngx_http_milvus_cdc_registry_ddl_call(ngx_http_milvus_cdc_engine_t *e,
     cf.request = body;
     cf.dbname = rq->db_name;
     cf.timeout = ENGINE_RPC_TIMEOUT;
-    cf.handler = ngx_http_milvus_cdc_registry_ddl_done;
+    cf.handler = handler;
     cf.data = e;
 
     e->ddl_call = ngx_http_milvus_cdc_grpc_call_start(e->target, &cf, e->log);
@@ -585,10 +604,6 @@ ngx_http_milvus_cdc_registry_ddl_call(ngx_http_milvus_cdc_engine_t *e,
                                         &e->task.target_uri);
         return NGX_ERROR;
     }
-
-    /* the rpc being made, for its reply */
-
-    e->ddl->ddl_rpc = rpc;
 
     return NGX_OK;
 }
