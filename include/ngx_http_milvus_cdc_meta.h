@@ -31,6 +31,9 @@
  *                                                   (legacy, db "default")
  *   partitions/<collectionID>/<partitionID>         etcd.PartitionInfo
  *   fields/<collectionID>/<fieldID>                 schema.FieldSchema
+ *   database/aliases/<dbID>/<alias>                 etcd.AliasInfo
+ *   aliases/<alias>                                 etcd.AliasInfo
+ *                                                   (legacy, db "default")
  *
  * (proto/milvus_cdc_etcd_meta.proto, proto/milvus_cdc_schema.proto).
  * Values equal to the tombstone E2 9B BC (what rootcoord writes instead of
@@ -55,7 +58,12 @@
  *     only then do its keys become tombstones and it disappears from the
  *     snapshot.  A collection never shows Dropped in 2.3: treat Dropping
  *     as dropped;
- *   - DropDatabase: the db-info key becomes a tombstone at once.
+ *   - DropDatabase: the db-info key becomes a tombstone at once;
+ *   - CreateAlias / AlterAlias / DropAlias, RenameCollection: NOT in the
+ *     WAL; the alias key appears (AlterAlias rewrites its collection_id,
+ *     DropAlias turns it into a tombstone), the collection key keeps its
+ *     id and gets the new name (and db_id, and key, when moved to
+ *     another database).
  *
  * Memory: the meta object lives in its own pool; every snapshot lives in
  * its own pool (snap->pool), owned by whoever received it in the handler
@@ -106,7 +114,9 @@ typedef struct ngx_http_milvus_cdc_meta_s  ngx_http_milvus_cdc_meta_t;
  *   id            DatabaseInfo.id 3 (the default database is 1);
  *   name          DatabaseInfo.name 2;
  *   state         DatabaseInfo.state 4, NGX_HTTP_MILVUS_CDC_META_DB_*;
- *   created_time  DatabaseInfo.created_time 5, hybrid TSO.
+ *   created_time  DatabaseInfo.created_time 5: wall-clock ns since the
+ *                 epoch (time.Now().UnixNano() in 2.3.5, seen in etcd:
+ *                 1796237709276727933), not a TSO.
  */
 typedef struct {
     int64_t                             id;
@@ -236,12 +246,38 @@ typedef struct {
 
 
 /*
+ * An alias, from database/aliases/<dbID>/<alias> or the legacy
+ * aliases/<alias> (etcd.AliasInfo).
+ *   db_id          the key's <dbID>; legacy keys: AliasInfo.db_id 5, or
+ *                  NGX_HTTP_MILVUS_CDC_META_DEFAULT_DB_ID when 0;
+ *   db_name        name of db_id as for a collection ("default", or
+ *                  empty when the database is gone);
+ *   name           AliasInfo.alias_name 1 (the key's <alias> if empty);
+ *   collection_id  AliasInfo.collection_id 2;
+ *   created_time   AliasInfo.created_time 3, hybrid TSO;
+ *   state          AliasInfo.state 4, NGX_HTTP_MILVUS_CDC_META_CREATED..;
+ *   legacy         read from aliases/<alias>.
+ */
+typedef struct {
+    int64_t                             db_id;
+    ngx_str_t                           db_name;
+    ngx_str_t                           name;
+    int64_t                             collection_id;
+    uint64_t                            created_time;
+    ngx_uint_t                          state;
+    unsigned                            legacy:1;
+} ngx_http_milvus_cdc_meta_alias_t;
+
+
+/*
  * One snapshot.
  *   pool         everything below lives in it;
  *   revision     etcd store revision every Range was served at
  *                (ResponseHeader.revision 3);
  *   databases    ngx_http_milvus_cdc_meta_database_t, by id;
  *   collections  ngx_http_milvus_cdc_meta_collection_t, by id;
+ *   aliases      ngx_http_milvus_cdc_meta_alias_t, by db_id then name
+ *                (an alias under both layouts: the database/ key);
  *   tombstones   keys skipped because their value is the tombstone;
  *   skipped      keys skipped because they could not be parsed or
  *                decoded (logged at "warn"), or whose collection is gone;
@@ -254,6 +290,7 @@ typedef struct {
     int64_t                             revision;
     ngx_array_t                         databases;
     ngx_array_t                         collections;
+    ngx_array_t                         aliases;
     ngx_uint_t                          tombstones;
     ngx_uint_t                          skipped;
     ngx_str_t                           endpoint;

@@ -67,6 +67,10 @@ typedef enum {
     NGX_HTTP_MILVUS_CDC_MSG_RPC_FLUSH,
     NGX_HTTP_MILVUS_CDC_MSG_RPC_COLLECTION_STATISTICS,
     NGX_HTTP_MILVUS_CDC_MSG_RPC_CONNECT,           /* -> ConnectResponse */
+    NGX_HTTP_MILVUS_CDC_MSG_RPC_CREATE_ALIAS,      /* -> common.Status */
+    NGX_HTTP_MILVUS_CDC_MSG_RPC_ALTER_ALIAS,       /* -> common.Status */
+    NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_ALIAS,        /* -> common.Status */
+    NGX_HTTP_MILVUS_CDC_MSG_RPC_RENAME_COLLECTION, /* -> common.Status */
     NGX_HTTP_MILVUS_CDC_MSG_RPC_LAST
 } ngx_http_milvus_cdc_msg_rpc_e;
 
@@ -101,8 +105,13 @@ typedef struct {
  *                    DROP_DATABASE: the database;
  *   collection_name  collection_name 3 (CREATE/DROP/HAS/DESCRIBE
  *                    COLLECTION, CREATE/DROP/SHOW PARTITION(S),
- *                    COLLECTION_STATISTICS); FLUSH: the one entry of
- *                    collection_names 3;
+ *                    COLLECTION_STATISTICS, CREATE/ALTER_ALIAS); FLUSH:
+ *                    the one entry of collection_names 3;
+ *                    RENAME_COLLECTION: oldName 3;
+ *   alias            alias 4 (CREATE/ALTER_ALIAS), alias 3 (DROP_ALIAS);
+ *   new_name         RENAME_COLLECTION newName 4;
+ *   new_db_name      RENAME_COLLECTION newDBName 5 (empty: the same
+ *                    database);
  *   partition_name   partition_name 4 (CREATE/DROP_PARTITION);
  *   collection_id    collectionID 4 (DESCRIBE_COLLECTION,
  *                    SHOW_PARTITIONS), 0: by name;
@@ -126,13 +135,17 @@ typedef struct {
  * ConnectRequest goes without msg_base, as pymilvus sends it; every other
  * request has msg_base 1 with the msg_type of its method (e.g. 102
  * HasCollection, 103 DescribeCollection, 204 ShowPartitions, 504
- * GetCollectionStatistics, 1803 ListDatabases, the MsgType values above
- * for the others).
+ * GetCollectionStatistics, 1803 ListDatabases, 108 CreateAlias, 109
+ * DropAlias, 110 AlterAlias, 112 RenameCollection, the MsgType values
+ * above for the others).
  */
 typedef struct {
     ngx_str_t                            db_name;
     ngx_str_t                            collection_name;
     ngx_str_t                            partition_name;
+    ngx_str_t                            alias;
+    ngx_str_t                            new_name;
+    ngx_str_t                            new_db_name;
     int64_t                              collection_id;
     uint64_t                             replicate_ts;
     ngx_str_t                            schema;
@@ -204,7 +217,8 @@ typedef struct {
  *                        shards_num 8, consistency_level 11, db_name 14,
  *                        num_partitions 15, schema 2 re-packed as
  *                        serialized schema.CollectionSchema (user fields;
- *                        the proxy leaves out system fields and "$meta");
+ *                        the proxy leaves out system fields and "$meta"),
+ *                        names = aliases 9 (nnames), ids NULL;
  *   SHOW_PARTITIONS      names = partition_names 2, ids = partitionIDs 3
  *                        (nnames each);
  *   LIST_DATABASES       names = db_names 2 (nnames), ids NULL;

@@ -73,9 +73,11 @@ typedef enum {
     NGX_HTTP_MILVUS_CDC_STEP_DESCRIBE,      /* DescribeCollection: ids,
                                                vchannels */
     NGX_HTTP_MILVUS_CDC_STEP_PARTITIONS,    /* ShowPartitions */
-    NGX_HTTP_MILVUS_CDC_STEP_PARTITION      /* CreatePartition of the
+    NGX_HTTP_MILVUS_CDC_STEP_PARTITION,     /* CreatePartition of the
                                                first one missing, or
                                                ready */
+    NGX_HTTP_MILVUS_CDC_STEP_RENAME         /* RenameCollection from
+                                               old_db.old_name */
 } ngx_http_milvus_cdc_step_e;
 
 
@@ -169,6 +171,8 @@ typedef struct {
                                                      the task's on the
                                                      target: ensured only
                                                      to be dropped */
+    ngx_str_t                        old_db;      /* renamed on the source: */
+    ngx_str_t                        old_name;    /* its name on the target */
 } ngx_http_milvus_cdc_coll_t;
 
 
@@ -229,6 +233,8 @@ struct ngx_http_milvus_cdc_engine_s {
     ngx_uint_t                             stale_reason; /* of a past run */
 
     ngx_http_milvus_cdc_ids_t              ids;      /* msgIDs given */
+
+    void                                  *aliases;  /* alias.c's */
 };
 
 
@@ -242,8 +248,8 @@ void ngx_http_milvus_cdc_engine_fail(ngx_http_milvus_cdc_engine_t *e,
 
 
 /*
- * registry.c: the collections and partitions of the scope, the steps that
- * create them on the target
+ * registry.c: the collections and partitions of the scope; registry_
+ * ensure.c: the steps that create them on the target
  */
 
 ngx_int_t ngx_http_milvus_cdc_registry_snapshot(
@@ -261,6 +267,33 @@ void ngx_http_milvus_cdc_registry_feed(ngx_http_milvus_cdc_engine_t *e,
 ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_registry_by_name(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
 ngx_int_t ngx_http_milvus_cdc_registry_shard(ngx_str_t *vchannel);
+ngx_int_t ngx_http_milvus_cdc_registry_call(ngx_http_milvus_cdc_engine_t *e,
+    ngx_uint_t rpc, ngx_http_milvus_cdc_msg_request_t *rq,
+    ngx_http_milvus_cdc_grpc_handler_pt handler);
+
+/* the store's id map of a source collection id, or NULL (ensure.c) */
+ngx_http_milvus_cdc_id_map_t *ngx_http_milvus_cdc_registry_id_map(
+    ngx_http_milvus_cdc_engine_t *e, int64_t source_id);
+
+/*
+ * A RenameCollection went through: the collection takes its new name in
+ * the store's id map and its aliases follow (registry.c).  NGX_OK or
+ * NGX_ERROR.
+ */
+ngx_int_t ngx_http_milvus_cdc_registry_rename_done(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+
+
+/*
+ * alias.c: the aliases of the scope's collections on the target; its calls
+ * use e->ddl_call, one DDL call at a time
+ */
+
+void ngx_http_milvus_cdc_alias_sync(ngx_http_milvus_cdc_engine_t *e);
+ngx_int_t ngx_http_milvus_cdc_alias_learn(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_str_t *names, ngx_uint_t n);
+ngx_int_t ngx_http_milvus_cdc_alias_renamed(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c);
 
 
 /*

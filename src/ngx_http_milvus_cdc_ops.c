@@ -24,6 +24,12 @@ static ngx_int_t ngx_http_milvus_cdc_ops_rpc_same(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_msg_reply_t *r);
 static void ngx_http_milvus_cdc_ops_rpc_refused(
     ngx_http_milvus_cdc_engine_t *e, int64_t offset, ngx_str_t *reason);
+static ngx_int_t ngx_http_milvus_cdc_ops_rpc_collection(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    ngx_str_t *db, ngx_str_t *name, ngx_http_milvus_cdc_msg_header_t *h);
+static ngx_int_t ngx_http_milvus_cdc_ops_rpc_database(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
+    ngx_str_t *db, ngx_http_milvus_cdc_msg_header_t *h);
 static ngx_int_t ngx_http_milvus_cdc_ops_db_behind(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, uint64_t ts);
 static ngx_int_t ngx_http_milvus_cdc_ops_partition_gone(
@@ -203,11 +209,10 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
     ngx_str_t                             *method, db, body;
     ngx_str_t                names[NGX_HTTP_MILVUS_CDC_ENGINE_RPC_NAMES];
     ngx_str_t                              def = ngx_string("default");
-    ngx_http_milvus_cdc_meta_collection_t *mc;
     ngx_str_t                              any = ngx_string("*");
     ngx_str_t                              none = ngx_null_string;
+    ngx_int_t                              rc;
     ngx_uint_t                             n;
-    ngx_http_milvus_cdc_coll_t            *c;
     ngx_http_milvus_cdc_grpc_call_conf_t   cf;
 
     if (e->rep_done == offset) {
@@ -257,6 +262,17 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
             return NGX_OK;
         }
 
+        rc = ngx_http_milvus_cdc_ops_rpc_database(e, sc, &db, h);
+
+        if (rc != NGX_DONE) {
+            if (rc == NGX_OK) {
+                sc->acked = offset;
+                sc->dirty = 1;
+            }
+
+            return rc;
+        }
+
         /* the drops of its collections first, in the source's order */
 
         if (h->type == NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE
@@ -266,52 +282,16 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
         }
 
     } else {
-        c = ngx_http_milvus_cdc_registry_by_name(e, &db, &names[0]);
+        rc = ngx_http_milvus_cdc_ops_rpc_collection(e, sc, &db, &names[0],
+                                                    h);
 
-        if (c == NULL) {
-            /* not seen yet: wait for the metadata, once */
-
-            if (sc->blocked && e->meta_gen >= sc->held_gen) {
+        if (rc != NGX_DONE) {
+            if (rc == NGX_OK) {
                 sc->acked = offset;
                 sc->dirty = 1;
-                return NGX_OK;
             }
 
-            if (!e->meta_busy) {
-                (void) ngx_http_milvus_cdc_registry_refresh(e);
-            }
-
-            return NGX_AGAIN;
-        }
-
-        if (c->state != COLL_READY) {
-            if (c->state == COLL_NEW || c->state == COLL_ENSURING) {
-                ngx_http_milvus_cdc_registry_ensure(e);
-                return NGX_AGAIN;
-            }
-
-            sc->acked = offset;
-            sc->dirty = 1;
-            return NGX_OK;
-        }
-
-        /* about an older collection of the same name */
-
-        mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
-
-        if (mc && h->ts < mc->create_time) {
-            sc->acked = offset;
-            sc->dirty = 1;
-            return NGX_OK;
-        }
-
-        /*
-         * never ahead of the data: a Flush or Load made before the target
-         * has every earlier row would seal or load without them
-         */
-
-        if (ngx_http_milvus_cdc_ops_behind(e, c, h->ts)) {
-            return NGX_AGAIN;
+            return rc;
         }
     }
 
@@ -453,10 +433,133 @@ ngx_http_milvus_cdc_ops_rpc_refused(ngx_http_milvus_cdc_engine_t *e,
 
 
 /*
- * Whether a collection of database db may still have to be dropped on the
- * target before a DropDatabase at ts: its drop is under way, or its
- * pchannels have not been read up to ts (its DropCollection, which comes
- * before the DropDatabase on the source, is not processed yet).
+ * A collection call of the replicate channel (the collection named
+ * first): NGX_DONE to make it; NGX_OK to skip it (a collection the task
+ * does not replicate, dropped, or an older one of the same name);
+ * NGX_AGAIN while the collection is being created on the target, the
+ * metadata is awaited or the target lacks earlier rows of it.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_rpc_collection(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, ngx_str_t *db, ngx_str_t *name,
+    ngx_http_milvus_cdc_msg_header_t *h)
+{
+    ngx_http_milvus_cdc_coll_t             *c;
+    ngx_http_milvus_cdc_meta_collection_t  *mc;
+
+    c = ngx_http_milvus_cdc_registry_by_name(e, db, name);
+
+    if (c == NULL) {
+        /* not seen yet: wait for the metadata, once */
+
+        if (sc->blocked && e->meta_gen >= sc->held_gen) {
+            return NGX_OK;
+        }
+
+        if (!e->meta_busy) {
+            (void) ngx_http_milvus_cdc_registry_refresh(e);
+        }
+
+        return NGX_AGAIN;
+    }
+
+    if (c->state != COLL_READY) {
+        if (c->state == COLL_NEW || c->state == COLL_ENSURING) {
+            ngx_http_milvus_cdc_registry_ensure(e);
+            return NGX_AGAIN;
+        }
+
+        return NGX_OK;
+    }
+
+    /* about an older collection of the same name */
+
+    mc = ngx_http_milvus_cdc_meta_collection(e->snap, c->source_id);
+
+    if (mc && h->ts < mc->create_time) {
+        return NGX_OK;
+    }
+
+    /*
+     * never ahead of the data: a Flush or Load made before the target
+     * has every earlier row would seal or load without them
+     */
+
+    if (ngx_http_milvus_cdc_ops_behind(e, c, h->ts)) {
+        return NGX_AGAIN;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * A database call of the replicate channel against the source's databases
+ * now: NGX_DONE to make it; NGX_OK to skip it, when it drops an older
+ * database of the same name (a replay of the channel's history: the
+ * database now was created after it) or it creates a database dropped on
+ * the source since; NGX_AGAIN while a newer snapshot is awaited.
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_ops_rpc_database(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_schan_t *sc, ngx_str_t *db,
+    ngx_http_milvus_cdc_msg_header_t *h)
+{
+    ngx_uint_t                            i;
+    ngx_http_milvus_cdc_meta_database_t  *d, *found;
+
+    found = NULL;
+    d = e->snap->databases.elts;
+
+    for (i = 0; i < e->snap->databases.nelts; i++) {
+        if (d[i].name.len == db->len
+            && ngx_strncmp(d[i].name.data, db->data, db->len) == 0
+            && d[i].state != NGX_HTTP_MILVUS_CDC_META_DB_DROPPED
+            && d[i].state != NGX_HTTP_MILVUS_CDC_META_DB_DROPPING)
+        {
+            found = &d[i];
+        }
+    }
+
+    if (found) {
+        /*
+         * a DropDatabase older than the database now is about an earlier
+         * one (a CreateDatabase's own timestamp, the proxy's, may lie
+         * below the created_time rootcoord gave the database: made);
+         * created_time is wall-clock ns, compared in ms with the TSO's
+         * physical part
+         */
+
+        return (h->type == NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE
+                && (h->ts >> 18)
+                   < found->created_time / 1000000)
+               ? NGX_OK : NGX_DONE;
+    }
+
+    if (h->type != NGX_HTTP_MILVUS_CDC_MSG_CREATE_DATABASE) {
+        return NGX_DONE;
+    }
+
+    /* not in the snapshot: created since, or dropped since */
+
+    if (sc->blocked && e->meta_gen >= sc->held_gen) {
+        return NGX_OK;
+    }
+
+    if (!e->meta_busy) {
+        (void) ngx_http_milvus_cdc_registry_refresh(e);
+    }
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * Whether a collection of database db is still to be dropped on the target
+ * before a DropDatabase at ts: one the task replicates that is not dropped
+ * there yet (its drop under way, or its DropCollection not read yet).
  */
 
 static ngx_int_t
@@ -478,12 +581,17 @@ ngx_http_milvus_cdc_ops_db_behind(ngx_http_milvus_cdc_engine_t *e,
             continue;
         }
 
-        if (c->state != COLL_READY
-            || ngx_http_milvus_cdc_ops_behind(e, c, ts))
-        {
-            return 1;
-        }
+        /*
+         * its DropCollection is still to come: the source drops every
+         * collection of a database before the database, but broadcasts a
+         * DropCollection to the DML pchannels asynchronously, with a
+         * timestamp that may be later than the DropDatabase's
+         */
+
+        return 1;
     }
+
+    (void) ts;
 
     return 0;
 }

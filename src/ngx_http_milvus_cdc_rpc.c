@@ -37,24 +37,20 @@ typedef struct {
 } ngx_http_milvus_cdc_rpc_t;
 
 
-/* a replicate-channel message type and the method it is the request of */
-typedef struct {
-    ngx_int_t                           type;
-    ngx_str_t                           method;
-} ngx_http_milvus_cdc_rpc_method_t;
-
-
 /*
  * What a successful reply hands to the caller, copied into one block by
- * ngx_http_milvus_cdc_rpc_reply_copy(): the strings a (na) and b (nb),
- * na ids (or NULL), one more string str, and a schema to re-pack; the
- * copy fills s (na + nb strings), ids_out, str_out and schema_out.
+ * ngx_http_milvus_cdc_rpc_reply_copy(): the strings a (na), b (nb) and
+ * d (nd), na ids (or NULL), one more string str, and a schema to
+ * re-pack; the copy fills s (na + nb + nd strings), ids_out, str_out and
+ * schema_out.
  */
 typedef struct {
     char                              **a;
     size_t                              na;
     char                              **b;
     size_t                              nb;
+    char                              **d;
+    size_t                              nd;
     int64_t                            *ids;
     char                               *str;
     ProtobufCMessage                   *schema;
@@ -90,6 +86,11 @@ static ngx_int_t ngx_http_milvus_cdc_rpc_reply_fill(ngx_uint_t rpc,
 static ngx_int_t ngx_http_milvus_cdc_rpc_reply_copy(
     ngx_http_milvus_cdc_rpc_copy_t *c, ngx_http_milvus_cdc_msg_reply_t *r,
     ngx_log_t *log);
+static char *ngx_http_milvus_cdc_rpc_copy_src(
+    ngx_http_milvus_cdc_rpc_copy_t *c, size_t i);
+static void ngx_http_milvus_cdc_rpc_reply_codes(
+    ngx_http_milvus_cdc_msg_reply_t *r);
+static u_char *ngx_http_milvus_cdc_rpc_decimal(u_char *p, ngx_int_t v);
 static void ngx_http_milvus_cdc_rpc_reply_reason(
     ngx_http_milvus_cdc_msg_reply_t *r, const char *text);
 
@@ -166,38 +167,27 @@ static ngx_http_milvus_cdc_rpc_t  ngx_http_milvus_cdc_rpcs[] = {
     { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "Connect"),
       &milvus__proto__milvus__connect_request__descriptor,
       &milvus__proto__milvus__connect_response__descriptor,
-      NGX_HTTP_MILVUS_CDC_RPC_NO_BASE }
-};
+      NGX_HTTP_MILVUS_CDC_RPC_NO_BASE },
 
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "CreateAlias"),
+      &milvus__proto__milvus__create_alias_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      108 },
 
-/*
- * The replicate channel carries the requests of the proxy's DDL/DCL calls
- * as they were made (milvus-proto milvus.proto: CreateIndexRequest,
- * LoadCollectionRequest, FlushRequest, CreateDatabaseRequest, ...; db_name
- * is field 2 of each, collection_name field 3, a repeated string in
- * FlushRequest.collection_names).
- */
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "AlterAlias"),
+      &milvus__proto__milvus__alter_alias_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      110 },
 
-static ngx_http_milvus_cdc_rpc_method_t  ngx_http_milvus_cdc_rpc_methods[] = {
-    { NGX_HTTP_MILVUS_CDC_MSG_CREATE_INDEX,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "CreateIndex") },
-    { NGX_HTTP_MILVUS_CDC_MSG_DROP_INDEX,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "DropIndex") },
-    { NGX_HTTP_MILVUS_CDC_MSG_LOAD_COLLECTION,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "LoadCollection") },
-    { NGX_HTTP_MILVUS_CDC_MSG_RELEASE_COLLECTION,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "ReleaseCollection") },
-    { NGX_HTTP_MILVUS_CDC_MSG_LOAD_PARTITIONS,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "LoadPartitions") },
-    { NGX_HTTP_MILVUS_CDC_MSG_RELEASE_PARTITIONS,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "ReleasePartitions") },
-    { NGX_HTTP_MILVUS_CDC_MSG_FLUSH,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "Flush") },
-    { NGX_HTTP_MILVUS_CDC_MSG_CREATE_DATABASE,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "CreateDatabase") },
-    { NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE,
-      ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "DropDatabase") },
-    { 0, ngx_null_string }
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "DropAlias"),
+      &milvus__proto__milvus__drop_alias_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      109 },
+
+    { ngx_string(NGX_HTTP_MILVUS_CDC_RPC_SERVICE "RenameCollection"),
+      &milvus__proto__milvus__rename_collection_request__descriptor,
+      &milvus__proto__common__status__descriptor,
+      112 }
 };
 
 
@@ -282,8 +272,9 @@ done:
 
 
 /*
- * db_name 2, collection_name 3 (FlushRequest: collection_names 3, one),
- * partition_name 4 of the request, where the message has them
+ * db_name 2, collection_name 3 (FlushRequest: collection_names 3, one;
+ * RenameCollectionRequest: oldName 3), partition_name 4, alias,
+ * newName, newDBName of the request, where the message has them
  */
 
 static ngx_int_t
@@ -301,6 +292,17 @@ ngx_http_milvus_cdc_rpc_names(ProtobufCMessage *msg,
            != NGX_OK
         || ngx_http_milvus_cdc_rpc_set_str(msg, "partition_name",
                                            &rq->partition_name, pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "alias", &rq->alias, pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "oldName",
+                                           &rq->collection_name, pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "newName", &rq->new_name,
+                                           pool)
+           != NGX_OK
+        || ngx_http_milvus_cdc_rpc_set_str(msg, "newDBName",
+                                           &rq->new_db_name, pool)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -611,11 +613,7 @@ ngx_http_milvus_cdc_msg_reply(ngx_uint_t rpc, ngx_str_t *data,
     /* a refusal is never shown without words */
 
     if (rc == NGX_DECLINED && r->reason.len == 0) {
-        r->reason.len = ngx_snprintf(r->text, sizeof(r->text) - 1,
-                                     "refused without a reason (error_code "
-                                     "%i, code %i)", r->error_code, r->code)
-                        - r->text;
-        r->reason.data = r->text;
+        ngx_http_milvus_cdc_rpc_reply_codes(r);
 
     } else if (rc == NGX_ERROR && r->reason.len == 0) {
         ngx_http_milvus_cdc_rpc_reply_reason(r, "the reply lacks what was "
@@ -791,6 +789,8 @@ ngx_http_milvus_cdc_rpc_reply_fill(ngx_uint_t rpc, ProtobufCMessage *msg,
         c.na = dc->n_virtual_channel_names;
         c.b = dc->physical_channel_names;
         c.nb = dc->n_physical_channel_names;
+        c.d = dc->aliases;
+        c.nd = dc->n_aliases;
         c.str = dc->db_name;
         c.schema = dc->schema ? &dc->schema->base : NULL;
         break;
@@ -852,6 +852,8 @@ ngx_http_milvus_cdc_rpc_reply_fill(ngx_uint_t rpc, ProtobufCMessage *msg,
         r->nvchannels = c.na;
         r->pchannels = c.s + c.na;
         r->npchannels = c.nb;
+        r->names = c.s + c.na + c.nb;
+        r->nnames = c.nd;
         break;
 
     default:
@@ -876,17 +878,19 @@ ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
 {
     char       *src;
     u_char     *p;
-    size_t      size, schema_len, i, len;
+    size_t      size, schema_len, i, n, len;
     ngx_str_t  *s;
 
     schema_len = c->schema ? protobuf_c_message_get_packed_size(c->schema)
                            : 0;
 
-    size = (c->na + c->nb + 1) * sizeof(ngx_str_t)
-           + c->na * sizeof(int64_t) + schema_len;
+    n = c->na + c->nb + c->nd;
 
-    for (i = 0; i < c->na + c->nb; i++) {
-        src = (i < c->na) ? c->a[i] : c->b[i - c->na];
+    size = (n + 1) * sizeof(ngx_str_t) + c->na * sizeof(int64_t)
+           + schema_len;
+
+    for (i = 0; i < n; i++) {
+        src = ngx_http_milvus_cdc_rpc_copy_src(c, i);
         size += ngx_strlen(src) + 1;
     }
 
@@ -901,15 +905,15 @@ ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
     }
 
     s = r->mem;
-    p = (u_char *) (s + c->na + c->nb + 1) + c->na * sizeof(int64_t);
+    p = (u_char *) (s + n + 1) + c->na * sizeof(int64_t);
 
     if (c->ids) {
-        c->ids_out = (int64_t *) (s + c->na + c->nb + 1);
+        c->ids_out = (int64_t *) (s + n + 1);
         ngx_memcpy(c->ids_out, c->ids, c->na * sizeof(int64_t));
     }
 
-    for (i = 0; i < c->na + c->nb; i++) {
-        src = (i < c->na) ? c->a[i] : c->b[i - c->na];
+    for (i = 0; i < n; i++) {
+        src = ngx_http_milvus_cdc_rpc_copy_src(c, i);
         len = ngx_strlen(src);
         s[i].data = p;
         s[i].len = len;
@@ -933,6 +937,25 @@ ngx_http_milvus_cdc_rpc_reply_copy(ngx_http_milvus_cdc_rpc_copy_t *c,
     return NGX_OK;
 }
 
+
+
+/* string i of a, then b, then d */
+
+static char *
+ngx_http_milvus_cdc_rpc_copy_src(ngx_http_milvus_cdc_rpc_copy_t *c, size_t i)
+{
+    if (i < c->na) {
+        return c->a[i];
+    }
+
+    i -= c->na;
+
+    if (i < c->nb) {
+        return c->b[i];
+    }
+
+    return c->d[i - c->nb];
+}
 
 
 static char *
@@ -1056,6 +1079,56 @@ ngx_http_milvus_cdc_rpc_positions(ngx_pool_t *pool,
 }
 
 
+/* "refused without a reason (error_code 1, code 65535)" (no printf here:
+   the codec links without nginx's string functions) */
+
+static void
+ngx_http_milvus_cdc_rpc_reply_codes(ngx_http_milvus_cdc_msg_reply_t *r)
+{
+    u_char  *p;
+
+    p = ngx_cpymem(r->text, "refused without a reason (error_code ",
+                   sizeof("refused without a reason (error_code ") - 1);
+    p = ngx_http_milvus_cdc_rpc_decimal(p, r->error_code);
+    p = ngx_cpymem(p, ", code ", sizeof(", code ") - 1);
+    p = ngx_http_milvus_cdc_rpc_decimal(p, r->code);
+    *p++ = ')';
+    *p = '\0';
+
+    r->reason.data = r->text;
+    r->reason.len = p - r->text;
+}
+
+
+static u_char *
+ngx_http_milvus_cdc_rpc_decimal(u_char *p, ngx_int_t v)
+{
+    u_char      buf[NGX_INT64_LEN];
+    ngx_uint_t  n, u;
+
+    if (v < 0) {
+        *p++ = '-';
+        u = (ngx_uint_t) -(v + 1) + 1;
+
+    } else {
+        u = (ngx_uint_t) v;
+    }
+
+    n = 0;
+
+    do {
+        buf[n++] = (u_char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    while (n) {
+        *p++ = buf[--n];
+    }
+
+    return p;
+}
+
+
 static void
 ngx_http_milvus_cdc_rpc_reply_reason(ngx_http_milvus_cdc_msg_reply_t *r,
     const char *text)
@@ -1076,129 +1149,4 @@ ngx_http_milvus_cdc_rpc_reply_reason(ngx_http_milvus_cdc_msg_reply_t *r,
 
     r->reason.data = r->text;
     r->reason.len = len;
-}
-
-
-ngx_str_t *
-ngx_http_milvus_cdc_msg_rpc_method(ngx_int_t type)
-{
-    ngx_http_milvus_cdc_rpc_method_t  *m;
-
-    for (m = ngx_http_milvus_cdc_rpc_methods; m->method.len; m++) {
-        if (m->type == type) {
-            return &m->method;
-        }
-    }
-
-    return NULL;
-}
-
-
-ngx_int_t
-ngx_http_milvus_cdc_msg_rpc_names(u_char *data, size_t len, ngx_str_t *db,
-    ngx_str_t *collections, ngx_uint_t max, ngx_uint_t *n)
-{
-    u_char                          *p, *last;
-    ngx_int_t                        rc;
-    ngx_http_milvus_cdc_pb_field_t   f;
-
-    ngx_str_null(db);
-    *n = 0;
-
-    p = data;
-    last = data + len;
-
-    for ( ;; ) {
-        rc = ngx_http_milvus_cdc_pb_next(&p, last, &f);
-
-        if (rc == NGX_DONE) {
-            return NGX_OK;
-        }
-
-        if (rc != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        if (f.wire != NGX_HTTP_MILVUS_CDC_PB_BYTES) {
-            continue;
-        }
-
-        if (f.number == 2) {
-            *db = f.bytes;
-
-        } else if (f.number == 3 && *n < max) {
-            collections[(*n)++] = f.bytes;
-        }
-    }
-}
-
-
-ngx_int_t
-ngx_http_milvus_cdc_msg_mark_replicated(u_char *data, size_t len,
-    uint64_t ts, ngx_str_t *out, ngx_log_t *log)
-{
-    u_char     *p, info[16], base[32];
-    ngx_str_t   s;
-
-    /* ReplicateInfo {isReplicate 1: true, msgTimestamp 2: ts} */
-
-    p = info;
-    *p++ = (1 << 3) | NGX_HTTP_MILVUS_CDC_PB_VARINT;
-    *p++ = 1;
-    *p++ = (2 << 3) | NGX_HTTP_MILVUS_CDC_PB_VARINT;
-    p = ngx_http_milvus_cdc_pb_put_varint(p, ts);
-
-    s.data = info;
-    s.len = p - info;
-
-    /* MsgBase {replicateInfo 7 {…}} */
-
-    p = ngx_http_milvus_cdc_pb_put_bytes(base, 7, &s);
-
-    s.data = base;
-    s.len = p - base;
-
-    /*
-     * a second occurrence of an embedded message is merged into the first
-     * (protobuf encoding rules): base 1 {replicateInfo 7 {…}} appended
-     * sets base.replicateInfo and keeps the rest of base
-     */
-
-    out->data = ngx_alloc(len + s.len + 2 * NGX_HTTP_MILVUS_CDC_PB_VARINT_MAX,
-                          log);
-    if (out->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(out->data, data, len);
-    p = ngx_http_milvus_cdc_pb_put_bytes(p, 1, &s);
-
-    out->len = p - out->data;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_milvus_cdc_msg_release_partition(ngx_str_t *db,
-    ngx_str_t *collection, ngx_str_t *partition, ngx_str_t *out,
-    ngx_log_t *log)
-{
-    u_char  *p;
-
-    /* db_name 2, collection_name 3, partition_names 4 */
-
-    out->data = ngx_alloc(db->len + collection->len + partition->len
-                          + 6 * NGX_HTTP_MILVUS_CDC_PB_VARINT_MAX, log);
-    if (out->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_http_milvus_cdc_pb_put_bytes(out->data, 2, db);
-    p = ngx_http_milvus_cdc_pb_put_bytes(p, 3, collection);
-    p = ngx_http_milvus_cdc_pb_put_bytes(p, 4, partition);
-
-    out->len = p - out->data;
-
-    return NGX_OK;
 }

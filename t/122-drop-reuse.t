@@ -108,3 +108,13 @@ Test::More::is(target_count('d122_reuse'), 150, "its 150 rows");
 Test::More::is(target_count('keep'), 700, "keep has its 700");
 Test::More::is(task_get('dropreuse')->{state}, 'Running', "still Running");
 
+--- http_config eval
+$::http_config
+--- config
+    location = /cdc { milvus_cdc on; }
+--- request eval
+cdc('get', '{"task_id":"dropreuse"}')
+--- response_body_like eval
+qr/"state":"Running"/
+--- no_error_log
+[error]

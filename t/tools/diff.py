@@ -12,10 +12,11 @@ difference, 2 on usage/connection errors.
 
 A and B: `source` / `target` (addresses from work/bench/env) or http://host:port.
 
-Compared: the database list; per database the collection list; per collection the schema
+Compared: the database list; per database the collection list and the aliases (alias ->
+collection name, of the collections compared); per collection the schema
 (field names and order, types, element types, params such as dim/max_length/max_capacity,
 primary key, auto_id, partition key, dynamic field, description), shards, number of
-partitions (partition-key collections), consistency level, properties, aliases, partitions,
+partitions (partition-key collections), consistency level, properties, partitions,
 indexes (field, name, type, metric, params), load state, row count (query `count(*)`) and
 the full content row by row by primary key (query iterator over all fields, incl. dynamic
 fields).  Rows and counts need the collection loaded on both sides; a collection loaded on
@@ -199,7 +200,7 @@ def cmp_schema(rep, where, a, b):
                 rep.add(where, "schema field '%s' param %s: A=%s B=%s"
                         % (n, k, x["params"].get(k), y["params"].get(k)))
     for k in ("auto_id", "enable_dynamic_field", "description", "num_shards", "num_partitions",
-              "consistency_level", "properties", "aliases"):
+              "consistency_level", "properties"):
         if a[k] != b[k]:
             label = {"num_shards": "shards", "enable_dynamic_field": "dynamic field"}.get(k, k)
             rep.add(where, "%s: A=%s B=%s" % (label, a[k], b[k]))
@@ -269,6 +270,32 @@ def cmp_content(rep, where, ca, ia, cb, ib, args):
             c.release()
 
 
+def alias_map(alias, names):
+    """alias -> collection name of the collections `names` of the current database"""
+    m = {}
+    for c in names:
+        for a in Collection(c, using=alias).aliases or []:
+            m[a] = c
+    return m
+
+
+def cmp_aliases(rep, label, la, lb):
+    try:
+        ma, mb = alias_map("A", sorted(la)), alias_map("B", sorted(lb))
+    except Exception as e:  # e.g. a collection dropped meanwhile
+        rep.add("database %s" % label, "error while listing aliases: %s"
+                % str(e).splitlines()[0][:300])
+        return
+    for a in sorted(set(ma) | set(mb)):
+        where = "%s alias %s" % (label, a)
+        if a not in mb:
+            rep.add(where, "only in A (-> %s)" % ma[a])
+        elif a not in ma:
+            rep.add(where, "only in B (-> %s)" % mb[a])
+        elif ma[a] != mb[a]:
+            rep.add(where, "collection: A=%s B=%s" % (ma[a], mb[a]))
+
+
 def compare(args, ua, ub):
     rep = Report()
     rep.notes = []
@@ -308,6 +335,7 @@ def compare(args, ua, ub):
             rep.add("%s.%s" % (label, c), "collection only in A (missing in B)")
         for c in sorted(lb - la):
             rep.add("%s.%s" % (label, c), "collection only in B (missing in A)")
+        cmp_aliases(rep, label, la, lb)
         for c in sorted(la & lb):
             where = "%s.%s" % (label, c)
             try:

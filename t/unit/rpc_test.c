@@ -10,6 +10,7 @@
  * it, ReplicateMessage), the replicate channel's helpers; no byte leaked.
  *
  * Linked with: src/ngx_http_milvus_cdc_pb.c, proto/gen/, -lprotobuf-c
+ * unit-link: src/ngx_http_milvus_cdc_rpc_replicate.c
  */
 
 
