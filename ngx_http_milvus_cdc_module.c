@@ -33,6 +33,8 @@ static char *ngx_http_milvus_cdc_max_tasks(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_milvus_cdc_dml_channels(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_milvus_cdc_wait_timeout(ngx_conf_t *cf, void *post,
+    void *data);
 static ngx_int_t ngx_http_milvus_cdc_default_addresses(ngx_conf_t *cf,
     ngx_array_t **a, char *value);
 static ngx_int_t ngx_http_milvus_cdc_init_process(ngx_cycle_t *cycle);
@@ -45,6 +47,10 @@ static ngx_conf_post_t  ngx_http_milvus_cdc_max_tasks_post = {
 
 static ngx_conf_post_t  ngx_http_milvus_cdc_dml_channels_post = {
     ngx_http_milvus_cdc_dml_channels
+};
+
+static ngx_conf_post_t  ngx_http_milvus_cdc_wait_timeout_post = {
+    ngx_http_milvus_cdc_wait_timeout
 };
 
 static ngx_conf_post_t  ngx_http_milvus_cdc_name_post = {
@@ -129,7 +135,7 @@ static ngx_command_t  ngx_http_milvus_cdc_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_milvus_cdc_main_conf_t, wait_timeout),
-      NULL },
+      &ngx_http_milvus_cdc_wait_timeout_post },
 
       ngx_null_command
 };
@@ -428,6 +434,19 @@ ngx_http_milvus_cdc_dml_channels(ngx_conf_t *cf, void *post, void *data)
 
     if (*n < 1 || *n > 1024) {
         return "must be 1 to 1024";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_milvus_cdc_wait_timeout(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms < 1000) {
+        return "must be at least 1s";
     }
 
     return NGX_CONF_OK;

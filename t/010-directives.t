@@ -16,6 +16,7 @@ __DATA__
     milvus_cdc_source_etcd_root_path by-dev;
     milvus_cdc_source_kafka_brokers 127.0.0.1:9092;
     milvus_cdc_source_channel_prefix by-dev;
+    milvus_cdc_wait_timeout 5m;
 --- config
     location = /cdc {
         milvus_cdc on;
@@ -120,7 +121,18 @@ qr/\[emerg\] .*"milvus_cdc_max_tasks" directive must be 1 to 100000/
 
 
 
-=== TEST 10: milvus_cdc_max_body_size 0
+=== TEST 10: milvus_cdc_wait_timeout below a second
+--- http_config
+    milvus_cdc_wait_timeout 500ms;
+--- config
+    location = /cdc { milvus_cdc on; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"milvus_cdc_wait_timeout" directive must be at least 1s/
+
+
+
+=== TEST 11: milvus_cdc_max_body_size 0
 --- config
     location = /cdc { milvus_cdc on; milvus_cdc_max_body_size 0; }
 --- must_die
@@ -129,7 +141,7 @@ qr/\[emerg\] .*"milvus_cdc_max_body_size" must be more than 0/
 
 
 
-=== TEST 11: a directive given twice
+=== TEST 12: a directive given twice
 --- http_config
     milvus_cdc_source_kafka_brokers 127.0.0.1:9092;
     milvus_cdc_source_kafka_brokers 127.0.0.1:9093;
@@ -141,7 +153,7 @@ qr/\[emerg\] .*"milvus_cdc_source_kafka_brokers" directive is duplicate/
 
 
 
-=== TEST 12: the store is created on first use
+=== TEST 13: the store is created on first use
 --- http_config
     milvus_cdc_store cdc_temp;
 --- config
@@ -154,7 +166,7 @@ POST /cdc
 
 
 
-=== TEST 13: the store directory is 0700 and the store file 0600
+=== TEST 14: the store directory is 0700 and the store file 0600
 --- init
 my $d = "$ENV{TEST_NGINX_SERVER_ROOT}/cdc_temp";
 Test::More::is(sprintf("%04o", (stat $d)[2] & 07777), '0700',
