@@ -79,6 +79,17 @@ test_status(void)
                              1, 0, "", &r),
                 NGX_DECLINED, "a deprecated error_code alone: NGX_DECLINED");
     ngx_unit_is(r.error_code, 1, "... error_code 1");
+    ngx_unit_ok(ngx_strcmp(r.reason.data, "refused without a reason "
+                           "(error_code 1, code 0)") == 0,
+                "... a refusal without words is given words");
+    ngx_http_milvus_cdc_msg_reply_free(&r);
+
+    ngx_unit_is(status_reply(NGX_HTTP_MILVUS_CDC_MSG_RPC_DROP_DATABASE,
+                             -3, 65535, "", &r),
+                NGX_DECLINED, "error_code -3, code 65535, no reason");
+    ngx_unit_ok(ngx_strcmp(r.reason.data, "refused without a reason "
+                           "(error_code -3, code 65535)") == 0,
+                "... both codes named, a negative one too");
     ngx_http_milvus_cdc_msg_reply_free(&r);
 
     ngx_memset(long_reason, 'x', 300);
