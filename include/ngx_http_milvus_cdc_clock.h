@@ -25,6 +25,9 @@
 
 
 /* most open stamps per feed; beyond it the oldest is forgotten (warned) */
+/* bits of a hybrid TSO timestamp below its physical part (unix ms) */
+#define NGX_HTTP_MILVUS_CDC_CLOCK_LOGICAL_BITS  18
+
 #define NGX_HTTP_MILVUS_CDC_CLOCK_OPEN_MAX   4096
 
 /*

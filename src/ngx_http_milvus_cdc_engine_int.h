@@ -267,6 +267,8 @@ void ngx_http_milvus_cdc_registry_feed(ngx_http_milvus_cdc_engine_t *e,
 ngx_http_milvus_cdc_coll_t *ngx_http_milvus_cdc_registry_by_name(
     ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, ngx_str_t *name);
 ngx_int_t ngx_http_milvus_cdc_registry_shard(ngx_str_t *vchannel);
+ngx_int_t ngx_http_milvus_cdc_registry_pending(
+    ngx_http_milvus_cdc_engine_t *e);
 ngx_int_t ngx_http_milvus_cdc_registry_call(ngx_http_milvus_cdc_engine_t *e,
     ngx_uint_t rpc, ngx_http_milvus_cdc_msg_request_t *rq,
     ngx_http_milvus_cdc_grpc_handler_pt handler);

@@ -31,7 +31,7 @@ static ngx_int_t ngx_http_milvus_cdc_ops_rpc_database(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc,
     ngx_str_t *db, ngx_http_milvus_cdc_msg_header_t *h);
 static ngx_int_t ngx_http_milvus_cdc_ops_db_behind(
-    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db, uint64_t ts);
+    ngx_http_milvus_cdc_engine_t *e, ngx_str_t *db);
 static ngx_int_t ngx_http_milvus_cdc_ops_partition_gone(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     int64_t id);
@@ -276,7 +276,7 @@ ngx_http_milvus_cdc_ops_rpc(ngx_http_milvus_cdc_engine_t *e,
         /* the drops of its collections first, in the source's order */
 
         if (h->type == NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE
-            && ngx_http_milvus_cdc_ops_db_behind(e, &db, h->ts))
+            && ngx_http_milvus_cdc_ops_db_behind(e, &db))
         {
             return NGX_AGAIN;
         }
@@ -533,7 +533,7 @@ ngx_http_milvus_cdc_ops_rpc_database(ngx_http_milvus_cdc_engine_t *e,
          */
 
         return (h->type == NGX_HTTP_MILVUS_CDC_MSG_DROP_DATABASE
-                && (h->ts >> 18)
+                && (h->ts >> NGX_HTTP_MILVUS_CDC_CLOCK_LOGICAL_BITS)
                    < found->created_time / 1000000)
                ? NGX_OK : NGX_DONE;
     }
@@ -558,13 +558,13 @@ ngx_http_milvus_cdc_ops_rpc_database(ngx_http_milvus_cdc_engine_t *e,
 
 /*
  * Whether a collection of database db is still to be dropped on the target
- * before a DropDatabase at ts: one the task replicates that is not dropped
+ * before a DropDatabase: one the task replicates that is not dropped
  * there yet (its drop under way, or its DropCollection not read yet).
  */
 
 static ngx_int_t
 ngx_http_milvus_cdc_ops_db_behind(ngx_http_milvus_cdc_engine_t *e,
-    ngx_str_t *db, uint64_t ts)
+    ngx_str_t *db)
 {
     ngx_uint_t                    i;
     ngx_http_milvus_cdc_coll_t  **colls, *c;
@@ -590,8 +590,6 @@ ngx_http_milvus_cdc_ops_db_behind(ngx_http_milvus_cdc_engine_t *e,
 
         return 1;
     }
-
-    (void) ts;
 
     return 0;
 }

@@ -301,6 +301,26 @@ ngx_http_milvus_cdc_registry_coll(ngx_http_milvus_cdc_engine_t *e, int64_t id)
 }
 
 
+/* whether a collection of the scope is still to be ensured on the target */
+
+ngx_int_t
+ngx_http_milvus_cdc_registry_pending(ngx_http_milvus_cdc_engine_t *e)
+{
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_coll_t  **c;
+
+    c = e->colls.elts;
+
+    for (i = 0; i < e->colls.nelts; i++) {
+        if (c[i]->state == COLL_NEW) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the TimeTicks of source pchannel "pchannel" go to target pchannel t */
 
 void

@@ -31,8 +31,6 @@ static ngx_int_t ngx_http_milvus_cdc_source_assign(
     ngx_http_milvus_cdc_engine_t *e);
 static ngx_int_t ngx_http_milvus_cdc_source_waits(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc);
-static ngx_int_t ngx_http_milvus_cdc_source_any_new(
-    ngx_http_milvus_cdc_engine_t *e);
 static const char *ngx_http_milvus_cdc_source_wait_for(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_schan_t *sc);
 static void ngx_http_milvus_cdc_source_block(ngx_http_milvus_cdc_engine_t *e,
@@ -743,24 +741,6 @@ ngx_http_milvus_cdc_source_waits(ngx_http_milvus_cdc_engine_t *e,
 }
 
 
-static ngx_int_t
-ngx_http_milvus_cdc_source_any_new(ngx_http_milvus_cdc_engine_t *e)
-{
-    ngx_uint_t                    i;
-    ngx_http_milvus_cdc_coll_t  **c;
-
-    c = e->colls.elts;
-
-    for (i = 0; i < e->colls.nelts; i++) {
-        if (c[i]->state == COLL_NEW) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /* what a waiting pchannel waits for, as far as the engine can tell */
 
 static const char *
@@ -775,7 +755,7 @@ ngx_http_milvus_cdc_source_wait_for(ngx_http_milvus_cdc_engine_t *e,
         return "a collection being created on the target";
     }
 
-    if (ngx_http_milvus_cdc_source_any_new(e)) {
+    if (ngx_http_milvus_cdc_registry_pending(e)) {
         return "a collection still to be created on the target (after "
                "an older one of the same name is dropped there)";
     }

@@ -301,21 +301,19 @@ ngx_http_milvus_cdc_writer_refusal(ngx_http_milvus_cdc_tchan_t *t,
         reason = &none;
     }
 
-    if (++t->refused < NGX_HTTP_MILVUS_CDC_WRITER_REFUSALS) {
-        ngx_log_error(NGX_LOG_WARN, w->log, 0,
-                      "milvus_cdc: task %V: the target refused the "
-                      "replicated messages of %V: %V, retrying",
-                      w->task_id, &t->name, reason);
-
-        t->retry_at = ngx_current_msec
-                      + NGX_HTTP_MILVUS_CDC_WRITER_RETRY * t->refused;
-        return;
-    }
-
+    t->refused++;
     t->retry_at = ngx_current_msec
                   + NGX_HTTP_MILVUS_CDC_WRITER_RETRY * t->refused;
 
-    w->refused(w->data, &t->name, reason);
+    if (t->refused >= NGX_HTTP_MILVUS_CDC_WRITER_REFUSALS) {
+        w->refused(w->data, &t->name, reason);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, w->log, 0,
+                  "milvus_cdc: task %V: the target refused the replicated "
+                  "messages of %V: %V, retrying", w->task_id, &t->name,
+                  reason);
 }
 
 
