@@ -31,6 +31,12 @@
 #define NGX_HTTP_MILVUS_CDC_CLOCK_OPEN_MAX   4096
 
 /*
+ * ms: how far the clock of the source (or of whatever wrote the target's
+ * rows) may be ahead of this host's; added to the time now for a floor
+ */
+#define NGX_HTTP_MILVUS_CDC_CLOCK_SKEW       1000
+
+/*
  * ms: a feed whose source pchannel sent no message nor TimeTick for this
  * long carries no live collection and does not hold the target pchannel's
  * TimeTick back (unless it has open stamps)
@@ -74,6 +80,9 @@ typedef struct {
  *   replay_ts  the last timestamp of the run before (from the store's
  *              target_ts): a message stamped at or below it may be on the
  *              target already
+ *   floor      0, or the timestamp that rows the target held before the
+ *              task are not later than (ngx_http_milvus_cdc_clock_floor):
+ *              new stamps and TimeTicks go above it
  *   feeds      feed_t, one per source pchannel heard of
  *   name, task_id, log   for the one warning and one alert it logs
  */
@@ -81,6 +90,7 @@ typedef struct {
     uint64_t                         last_ts;
     uint64_t                         last_tick;
     uint64_t                         replay_ts;
+    uint64_t                         floor;
     ngx_array_t                      feeds;
     ngx_pool_t                      *pool;
     ngx_log_t                       *log;
@@ -141,6 +151,17 @@ uint64_t ngx_http_milvus_cdc_clock_stamp(ngx_http_milvus_cdc_clock_t *clk,
  */
 uint64_t ngx_http_milvus_cdc_clock_tick(ngx_http_milvus_cdc_clock_t *clk,
     void *key, uint64_t src);
+
+/*
+ * A collection on the target before the task (an earlier task's rows, a
+ * restore) feeds clk: nothing it holds is stamped later than "floor" (a
+ * TSO timestamp; the caller gives the time now plus
+ * NGX_HTTP_MILVUS_CDC_CLOCK_SKEW).  From then on a new stamp is above
+ * floor, no TimeTick at or below it is given out, and replay_ts is at
+ * least floor.  Stamps still open keep theirs.  Raises only; never fails.
+ */
+void ngx_http_milvus_cdc_clock_floor(ngx_http_milvus_cdc_clock_t *clk,
+    uint64_t floor);
 
 /* ids: starts a run's ids; salt 0..255 (see ngx_http_milvus_cdc_ids_t) */
 void ngx_http_milvus_cdc_ids_init(ngx_http_milvus_cdc_ids_t *ids,

@@ -164,6 +164,10 @@ ngx_http_milvus_cdc_clock_stamp(ngx_http_milvus_cdc_clock_t *clk,
         out = clk->last_tick + 1;
     }
 
+    if (out <= clk->floor) {
+        out = clk->floor + 1;
+    }
+
     f->last_out = out;
 
     if (out > clk->last_ts) {
@@ -261,7 +265,7 @@ ngx_http_milvus_cdc_clock_tick(ngx_http_milvus_cdc_clock_t *clk,
         }
     }
 
-    if (min <= clk->last_tick) {
+    if (min <= clk->last_tick || min <= clk->floor) {
         return 0;
     }
 
@@ -272,6 +276,29 @@ ngx_http_milvus_cdc_clock_tick(ngx_http_milvus_cdc_clock_t *clk,
     }
 
     return min;
+}
+
+
+/*
+ * Rows the target held before the task (an earlier task's, a restore):
+ * their timestamps are unknown but not later than "floor" (see the
+ * header); what the task sends from now on is stamped above it and no
+ * TimeTick at or below it is sent, so that a replayed Insert's Delete
+ * hides every copy already there.  The stamps still open keep what they
+ * got: an upsert's Insert and Delete stay equal.
+ */
+
+void
+ngx_http_milvus_cdc_clock_floor(ngx_http_milvus_cdc_clock_t *clk,
+    uint64_t floor)
+{
+    if (floor > clk->floor) {
+        clk->floor = floor;
+    }
+
+    if (floor > clk->replay_ts) {
+        clk->replay_ts = floor;
+    }
 }
 
 

@@ -27,6 +27,16 @@ static ngx_int_t ngx_http_milvus_cdc_not_found(ngx_http_milvus_cdc_ctx_t *ctx,
     ngx_str_t *id);
 
 
+static ngx_int_t ngx_http_milvus_cdc_deleted(ngx_http_request_t *r);
+
+
+/* what a deleted task leaves behind: docs/engine.md, "Moving a task" */
+#define NGX_HTTP_MILVUS_CDC_DELETE_NOTE                                       \
+    "the target stays in replicate mode (common.ttMsgEnabled false) with "    \
+    "what was replicated; set ttMsgEnabled back to true to write to it, or "  \
+    "create a task again: it continues without duplicates"
+
+
 static const char  *ngx_http_milvus_cdc_no_fields[] = {
     NULL
 };
@@ -266,11 +276,12 @@ ngx_http_milvus_cdc_op_delete(ngx_http_milvus_cdc_ctx_t *ctx, yajl_val data)
 
     if (rc == NGX_OK) {
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "milvus_cdc: task %V: deleted", &id);
+                      "milvus_cdc: task %V: deleted; %s", &id,
+                      NGX_HTTP_MILVUS_CDC_DELETE_NOTE);
+        return ngx_http_milvus_cdc_deleted(r);
     }
 
-    if (rc == NGX_OK || (rc == NGX_DECLINED && ignore && YAJL_IS_TRUE(ignore)))
-    {
+    if (rc == NGX_DECLINED && ignore && YAJL_IS_TRUE(ignore)) {
         return ngx_http_milvus_cdc_reply(r, NGX_HTTP_MILVUS_CDC_OK, NULL);
     }
 
@@ -454,4 +465,31 @@ ngx_http_milvus_cdc_not_found(ngx_http_milvus_cdc_ctx_t *ctx, ngx_str_t *id)
     return ngx_http_milvus_cdc_error(ctx->request,
                                      NGX_HTTP_MILVUS_CDC_BAD_REQUEST,
                                      "not found the task, task_id: %V", id);
+}
+
+
+/*
+ * A task deleted: {"target": "..."} says what stays behind (the target in
+ * replicate mode, its data); clients of Milvus-CDC read only "code"
+ */
+
+static ngx_int_t
+ngx_http_milvus_cdc_deleted(ngx_http_request_t *r)
+{
+    yajl_gen  g;
+
+    g = ngx_http_milvus_cdc_reply_start();
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_milvus_cdc_json_str(g, "target") != NGX_OK
+        || ngx_http_milvus_cdc_json_str(g, NGX_HTTP_MILVUS_CDC_DELETE_NOTE)
+           != NGX_OK)
+    {
+        yajl_gen_free(g);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_milvus_cdc_reply(r, NGX_HTTP_MILVUS_CDC_OK, g);
 }

@@ -761,12 +761,13 @@ ngx_http_milvus_cdc_ops_dml(ngx_http_milvus_cdc_engine_t *e,
     pack->data = 1;
 
     /*
-     * a replayed Insert the target may have had before a crash: its keys
+     * a replayed Insert the target may have had before a crash, or before
+     * the task (replay_ts is then at least the clock's floor): its keys
      * are deleted at the new timestamp first, so exactly one row stays
      */
 
     if (m->hdr.type == NGX_HTTP_MILVUS_CDC_MSG_INSERT
-        && (src <= t->clock.replay_ts || c->existed)
+        && src <= t->clock.replay_ts
         && c->pk_field >= 0
         && ngx_http_milvus_cdc_msg_insert_delete(&bytes, c->pk_field, m,
                                     &rw.shard_name, out,

@@ -38,6 +38,9 @@ static ngx_int_t ngx_http_milvus_cdc_registry_reused(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
 static ngx_int_t ngx_http_milvus_cdc_registry_own(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c);
+static void ngx_http_milvus_cdc_registry_floor(
+    ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
+    ngx_http_milvus_cdc_tchan_t *t);
 static ngx_int_t ngx_http_milvus_cdc_registry_map(
     ngx_http_milvus_cdc_engine_t *e, ngx_http_milvus_cdc_coll_t *c,
     ngx_http_milvus_cdc_msg_reply_t *r);
@@ -748,6 +751,10 @@ ngx_http_milvus_cdc_registry_map(ngx_http_milvus_cdc_engine_t *e,
         }
 
         c->tchans[k] = t;
+
+        if (c->existed) {
+            ngx_http_milvus_cdc_registry_floor(e, c, t);
+        }
     }
 
     /* the source pchannel of shard k feeds the target pchannel of shard k */
@@ -764,4 +771,35 @@ ngx_http_milvus_cdc_registry_map(ngx_http_milvus_cdc_engine_t *e,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * Collection c was on the target before the task (an earlier task's rows,
+ * a restore) and lands on target pchannel t: what t holds may be stamped
+ * up to the time now (the source's clock, or this run's before), above
+ * the task's own saved timestamps, so its stamps go above that: every
+ * Insert read again up to then is preceded by a Delete of its keys at its
+ * own new timestamp, which hides the copy already there (docs/engine.md,
+ * "A task over a target that holds rows").
+ */
+
+static void
+ngx_http_milvus_cdc_registry_floor(ngx_http_milvus_cdc_engine_t *e,
+    ngx_http_milvus_cdc_coll_t *c, ngx_http_milvus_cdc_tchan_t *t)
+{
+    uint64_t     floor;
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+    floor = ((uint64_t) tp->sec * 1000 + tp->msec
+             + NGX_HTTP_MILVUS_CDC_CLOCK_SKEW)
+            << NGX_HTTP_MILVUS_CDC_CLOCK_LOGICAL_BITS;
+
+    ngx_http_milvus_cdc_clock_floor(&t->clock, floor);
+
+    ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                  "milvus_cdc: task %V: %V: %V.%V was on the target before, "
+                  "what is sent there is stamped after %uL",
+                  &e->task.task_id, &t->name, &c->db, &c->name, floor);
 }

@@ -109,7 +109,7 @@ Content-Type: application/json
  cdc('list')]
 --- response_body eval
 [qq({"code":200,"data":{"task_id":"t6"}}\n),
- qq({"code":200,"data":{}}\n),
+ deleted(),
  qq({"code":400,"message":"not found the task, task_id: t6"}\n),
  qq({"code":400,"message":"not found the task, task_id: t6"}\n),
  qq({"code":200,"data":{}}\n),

@@ -93,8 +93,8 @@ task h1: started
 === TEST 5: delete: the helper stops the task for good
 --- request eval
 cdc('delete', '{"task_id":"h1"}')
---- response_body
-{"code":200,"data":{}}
+--- response_body eval
+deleted()
 --- wait: 0.5
 --- grep_error_log eval
 qr/task h1: stopped in process \d+ \(\w+\)/

@@ -248,5 +248,5 @@ MIIBdummy
  qq({"code":200,"data":{}}\n),
  qq({"code":200,"data":{}}\n),
  tasks(task("pr", "Paused")),
- qq({"code":200,"data":{}}\n),
+ deleted(),
  tasks()]

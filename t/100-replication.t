@@ -132,8 +132,8 @@ my ($rc, $out) = diff_bench(120, '--collection', 'paused');
 Test::More::is($rc, 0, "diff after the resume") or Test::More::diag($out);
 --- request eval
 cdc('delete', '{"task_id":"p"}')
---- response_body
-{"code":200,"data":{}}
+--- response_body eval
+deleted()
 
 
 

@@ -156,5 +156,5 @@ qr/"state":"Running"(?!.*reason)/
 ::drop_aliases();
 --- request eval
 cdc('delete', '{"task_id":"al"}')
---- response_body
-{"code":200,"data":{}}
+--- response_body eval
+deleted()

@@ -136,5 +136,5 @@ qr/"state":"Running"(?!.*reason)/
 === TEST 6: the task is deleted
 --- request eval
 cdc('delete', '{"task_id":"rn"}')
---- response_body
-{"code":200,"data":{}}
+--- response_body eval
+deleted()

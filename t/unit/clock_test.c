@@ -172,6 +172,45 @@ test_replay(void)
 }
 
 
+/*
+ * A collection the target held before the task: floor 1000 while feed b
+ * has an upsert open at 200 (its Insert sent, its Delete to come)
+ */
+
+static void
+test_floor(void)
+{
+    ngx_http_milvus_cdc_clock_t  clk;
+
+    clock_new(&clk, 0);
+
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_b, 200), 200,
+                "an upsert's Insert before the floor");
+
+    ngx_http_milvus_cdc_clock_floor(&clk, 1000);
+
+    ngx_unit_is(clk.replay_ts, 1000, "the floor raises replay_ts");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_b, 200), 200,
+                "its Delete keeps the Insert's timestamp (still open)");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_a, 300), 1001,
+                "a message read again: above the floor");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_a, 300), 1001,
+                "its sibling the same");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_tick(&clk, &feed_b, 250), 0,
+                "no TimeTick at or below the floor");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_tick(&clk, &feed_a, 310), 0,
+                "not while another feed's TimeTick is below it");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_tick(&clk, &feed_b, 1200), 1001,
+                "the TimeTick once every feed is past it");
+
+    ngx_http_milvus_cdc_clock_floor(&clk, 500);
+
+    ngx_unit_is(clk.floor, 1000, "a lower floor does not lower it");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_a, 1500), 1500,
+                "live again: the source's timestamp");
+}
+
+
 static void
 test_two_feeds(void)
 {
@@ -316,6 +355,7 @@ main(void)
     test_equal_timestamps();
     test_upsert_split_by_tick();
     test_replay();
+    test_floor();
     test_two_feeds();
     test_silent_feed();
     test_unfed();

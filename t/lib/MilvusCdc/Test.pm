@@ -9,7 +9,7 @@ use strict;
 use warnings;
 use Exporter ();
 
-our @EXPORT = qw(target source cdc create task tasks);
+our @EXPORT = qw(target source cdc create task tasks deleted);
 
 # Test::Base runs "--- … eval" sections in package Test::Base::Filter (with
 # the real Test::Nginx as with t/lib's): the helpers are exported there too
@@ -33,6 +33,14 @@ sub source () {
 }
 
 # "POST /cdc" with {"request_type": $type, "request_data": $data}
+# the answer to a delete of an existing task (a note on what stays behind)
+sub deleted () {
+    qq({"code":200,"data":{"target":"the target stays in replicate mode )
+    . qq((common.ttMsgEnabled false) with what was replicated; set )
+    . qq(ttMsgEnabled back to true to write to it, or create a task again: )
+    . qq(it continues without duplicates"}}\n);
+}
+
 sub cdc ($;$) {
     my ($type, $data) = @_;
     my $body = defined $data
