@@ -81,8 +81,10 @@ typedef struct {
  *              target_ts): a message stamped at or below it may be on the
  *              target already
  *   floor      0, or the timestamp that rows the target held before the
- *              task are not later than (ngx_http_milvus_cdc_clock_floor):
- *              new stamps and TimeTicks go above it
+ *              task are not later than (ngx_http_milvus_cdc_clock_floor),
+ *              or the last TimeTick sent while the task was Paused
+ *              (ngx_http_milvus_cdc_clock_ticked): new stamps and
+ *              TimeTicks go above it
  *   feeds      feed_t, one per source pchannel heard of
  *   name, task_id, log   for the one warning and one alert it logs
  */
@@ -162,6 +164,15 @@ uint64_t ngx_http_milvus_cdc_clock_tick(ngx_http_milvus_cdc_clock_t *clk,
  */
 void ngx_http_milvus_cdc_clock_floor(ngx_http_milvus_cdc_clock_t *clk,
     uint64_t floor);
+
+/*
+ * The last TimeTick "tick" (TSO) sent to clk's target pchannel while the
+ * task was Paused (standby.c, the store's target_ticks; 0: none): a floor
+ * like ngx_http_milvus_cdc_clock_floor()'s, without raising replay_ts,
+ * since no row was sent with it.  Raises only; never fails.
+ */
+void ngx_http_milvus_cdc_clock_ticked(ngx_http_milvus_cdc_clock_t *clk,
+    uint64_t tick);
 
 /* ids: starts a run's ids; salt 0..255 (see ngx_http_milvus_cdc_ids_t) */
 void ngx_http_milvus_cdc_ids_init(ngx_http_milvus_cdc_ids_t *ids,

@@ -38,6 +38,7 @@ typedef enum {
     ngx_http_milvus_cdc_st_delete_leases,
     ngx_http_milvus_cdc_st_delete_id_maps,
     ngx_http_milvus_cdc_st_delete_target_channels,
+    ngx_http_milvus_cdc_st_delete_target_ticks,
     ngx_http_milvus_cdc_st_lease_get,
     ngx_http_milvus_cdc_st_lease_put,
     ngx_http_milvus_cdc_st_lease_release,
@@ -46,6 +47,7 @@ typedef enum {
     ngx_http_milvus_cdc_st_checkpoint_put,
     ngx_http_milvus_cdc_st_target_channels,
     ngx_http_milvus_cdc_st_target_channel_put,
+    ngx_http_milvus_cdc_st_tick_put,
     ngx_http_milvus_cdc_st_id_maps,
     ngx_http_milvus_cdc_st_id_map_put,
     ngx_http_milvus_cdc_st_begin,
@@ -69,6 +71,8 @@ typedef enum {
  *                sent_msg_id, never read, holds msg_id again: it stays so
  *                that the stores of earlier versions open unchanged)
  *   target_channels  (task_id, target pchannel) → last TSO timestamp sent
+ *   target_ticks  (task_id, target pchannel) → the last TimeTick sent
+ *                while the task was Paused (standby.c); not a data stamp
  *   leases       task_id → owner (helper instance), pid, expires_ms
  *   id_maps      (task_id, kind, source_id) → target_id, name: the
  *                collections a task put on the target (see id_map_t)
@@ -106,6 +110,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                 pchannel;
     uint64_t                  last_ts;
+    uint64_t                  tick_ts;
 } ngx_http_milvus_cdc_target_ts_t;
 
 
@@ -222,11 +227,20 @@ ngx_int_t ngx_http_milvus_cdc_store_checkpoint_save(
 
 /*
  * Reads the target pchannel timestamps of a task into a new array of
- * ngx_http_milvus_cdc_target_ts_t.  NGX_OK or NGX_ERROR.
+ * ngx_http_milvus_cdc_target_ts_t (tick_ts 0 where no TimeTick was sent
+ * while Paused).  NGX_OK or NGX_ERROR.
  */
 ngx_int_t ngx_http_milvus_cdc_store_target_channels(
     ngx_http_milvus_cdc_store_t *st, ngx_pool_t *pool, ngx_str_t *task_id,
     ngx_array_t **targets);
+
+/*
+ * Saves ts (TSO) as the last TimeTick sent to target pchannel "pchannel"
+ * while the task is Paused (before it is sent: the next run never stamps
+ * at or below it).  NGX_OK or NGX_ERROR (logged).
+ */
+ngx_int_t ngx_http_milvus_cdc_store_tick_save(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_str_t *pchannel, uint64_t ts);
 
 /*
  * Reads the id maps of a task into a new array of

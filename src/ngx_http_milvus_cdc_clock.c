@@ -302,6 +302,18 @@ ngx_http_milvus_cdc_clock_floor(ngx_http_milvus_cdc_clock_t *clk,
 }
 
 
+/* TimeTicks sent while the task was Paused: stamps and TimeTicks above */
+
+void
+ngx_http_milvus_cdc_clock_ticked(ngx_http_milvus_cdc_clock_t *clk,
+    uint64_t tick)
+{
+    if (tick > clk->floor) {
+        clk->floor = tick;
+    }
+}
+
+
 ngx_http_milvus_cdc_feed_t *
 ngx_http_milvus_cdc_clock_feed(ngx_http_milvus_cdc_clock_t *clk,
     void *key)

@@ -14,6 +14,7 @@
 #include <ngx_core.h>
 
 #include "ngx_http_milvus_cdc_engine_int.h"
+#include "ngx_http_milvus_cdc_standby.h"
 
 
 static ngx_int_t ngx_http_milvus_cdc_engine_copy(ngx_pool_t *pool,
@@ -284,24 +285,9 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
     ngx_array_t                             *saved;
     ngx_http_milvus_cdc_meta_conf_t          mc;
     ngx_http_milvus_cdc_kafka_conf_t         kc;
-    ngx_http_milvus_cdc_grpc_channel_conf_t  cc;
 
-    ngx_memzero(&cc, sizeof(cc));
-
-    cc.target = e->task.target;
-    cc.tls = e->task.tls;
-    cc.token = e->task.token;
-
-    if (ngx_http_milvus_cdc_task_tls(e->pool, &e->task, &cc.ca_file,
-                                     &cc.cert_file, &cc.key_file,
-                                     &cc.server_name)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    e->target = ngx_http_milvus_cdc_grpc_channel_create(&cc, e->log, err,
-                                                        sizeof(err));
+    e->target = ngx_http_milvus_cdc_standby_channel(e->pool, &e->task,
+                                                    e->log, err, sizeof(err));
 
     if (e->target == NULL) {
         ngx_http_milvus_cdc_engine_fail(e, "fail to connect the target %V: "

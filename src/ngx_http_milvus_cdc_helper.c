@@ -6,7 +6,8 @@
  * ngx_path_t of the task store.  Each tick reads the task store and holds
  * a lease on every Running task it runs, so that two helpers (the old and
  * the new one during a reload, or two masters during a binary upgrade)
- * never run the same task.
+ * never run the same task, and on every Paused one, whose target pchannels
+ * its standby keeps ticking (standby.c).
  */
 
 
@@ -17,6 +18,7 @@
 #include "ngx_http_milvus_cdc.h"
 #include "ngx_http_milvus_cdc_engine.h"
 #include "ngx_http_milvus_cdc_helper.h"
+#include "ngx_http_milvus_cdc_standby.h"
 #include "ngx_http_milvus_cdc_store.h"
 
 
@@ -37,7 +39,9 @@
 typedef struct {
     ngx_str_t                       task_id;
     uint64_t                        renew_at;
-    ngx_http_milvus_cdc_engine_t   *engine;
+    ngx_http_milvus_cdc_engine_t   *engine;    /* Running */
+    ngx_http_milvus_cdc_standby_t  *standby;   /* Paused, or NULL */
+    ngx_uint_t                      paused;    /* held for a Paused task */
     const char                     *why;       /* set: stopping */
 } ngx_http_milvus_cdc_owned_t;
 
@@ -144,6 +148,11 @@ ngx_http_milvus_cdc_helper_exit(void)
         if (owned[i].engine) {
             ngx_http_milvus_cdc_engine_destroy(owned[i].engine);
             owned[i].engine = NULL;
+        }
+
+        if (owned[i].standby) {
+            ngx_http_milvus_cdc_standby_destroy(owned[i].standby);
+            owned[i].standby = NULL;
         }
 
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
@@ -305,6 +314,11 @@ ngx_http_milvus_cdc_helper_leases(ngx_http_milvus_cdc_main_conf_t *mcf,
         if (j == tasks->nelts) {
             owned[i].why = "deleted";
 
+        } else if (owned[i].paused) {
+            if (task[j].state != NGX_HTTP_MILVUS_CDC_PAUSED) {
+                owned[i].why = "resumed";
+            }
+
         } else if (task[j].state != NGX_HTTP_MILVUS_CDC_RUNNING) {
             owned[i].why = "paused";
         }
@@ -312,13 +326,15 @@ ngx_http_milvus_cdc_helper_leases(ngx_http_milvus_cdc_main_conf_t *mcf,
         i++;
     }
 
-    /* take or renew the lease of every running task */
+    /* take or renew the lease of every running or paused task */
 
     now = ngx_http_milvus_cdc_store_now();
 
     for (j = 0; j < tasks->nelts; j++) {
 
-        if (task[j].state != NGX_HTTP_MILVUS_CDC_RUNNING) {
+        if (task[j].state != NGX_HTTP_MILVUS_CDC_RUNNING
+            && task[j].state != NGX_HTTP_MILVUS_CDC_PAUSED)
+        {
             continue;
         }
 
@@ -352,6 +368,18 @@ ngx_http_milvus_cdc_helper_leases(ngx_http_milvus_cdc_main_conf_t *mcf,
                            task[j].task_id.len);
                 o->task_id.len = task[j].task_id.len;
                 o->why = NULL;
+                o->engine = NULL;
+                o->standby = NULL;
+                o->paused = (task[j].state == NGX_HTTP_MILVUS_CDC_PAUSED);
+
+                if (o->paused) {
+                    /* NULL (logged): the lease is held all the same */
+                    o->standby = ngx_http_milvus_cdc_standby_create(&task[j],
+                                        &ngx_http_milvus_cdc_helper_store,
+                                        log);
+                    o->renew_at = now + NGX_HTTP_MILVUS_CDC_LEASE_RENEW;
+                    continue;
+                }
 
                 o->engine = ngx_http_milvus_cdc_engine_create(&task[j], mcf,
                                         &ngx_http_milvus_cdc_helper_store, log);
@@ -425,6 +453,14 @@ ngx_http_milvus_cdc_helper_run(ngx_log_t *log)
         owned = ngx_http_milvus_cdc_helper_tasks.elts;
 
         if (owned[i].engine == NULL) {
+            if (owned[i].standby && owned[i].why) {
+                ngx_http_milvus_cdc_standby_destroy(owned[i].standby);
+                owned[i].standby = NULL;
+
+            } else if (owned[i].standby) {
+                ngx_http_milvus_cdc_standby_run(owned[i].standby);
+            }
+
             if (owned[i].why) {
                 ngx_http_milvus_cdc_helper_stop(i, owned[i].why, log);
                 continue;
@@ -499,9 +535,17 @@ ngx_http_milvus_cdc_helper_stop(ngx_uint_t i, const char *why, ngx_log_t *log)
 
     owned = ngx_http_milvus_cdc_helper_tasks.elts;
 
-    ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                  "milvus_cdc: task %V: stopped in process %P (%s)",
-                  &owned[i].task_id, ngx_pid, why);
+    if (owned[i].paused) {
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "milvus_cdc: task %V: the Paused task's lease given "
+                      "back by process %P (%s)", &owned[i].task_id, ngx_pid,
+                      why);
+
+    } else {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "milvus_cdc: task %V: stopped in process %P (%s)",
+                      &owned[i].task_id, ngx_pid, why);
+    }
 
     (void) ngx_http_milvus_cdc_store_release(&ngx_http_milvus_cdc_helper_store,
                                              &owned[i].task_id,

@@ -70,6 +70,11 @@ static const char  *ngx_http_milvus_cdc_schema =
     " pchannel TEXT NOT NULL,"
     " last_ts INTEGER NOT NULL,"
     " PRIMARY KEY (task_id, pchannel));"
+    "CREATE TABLE IF NOT EXISTS target_ticks ("
+    " task_id TEXT NOT NULL,"
+    " pchannel TEXT NOT NULL,"
+    " tick_ts INTEGER NOT NULL,"
+    " PRIMARY KEY (task_id, pchannel));"
     "CREATE TABLE IF NOT EXISTS leases ("
     " task_id TEXT PRIMARY KEY,"
     " owner TEXT NOT NULL,"
@@ -113,6 +118,8 @@ static const char  *ngx_http_milvus_cdc_sql[] = {
     "DELETE FROM id_maps WHERE task_id = ?1",
     /* delete_target_channels */
     "DELETE FROM target_channels WHERE task_id = ?1",
+    /* delete_target_ticks */
+    "DELETE FROM target_ticks WHERE task_id = ?1",
     /* lease_get */
     "SELECT l.owner, l.pid, l.expires_ms, t.task_id"
     " FROM tasks t LEFT JOIN leases l ON l.task_id = t.task_id"
@@ -132,10 +139,15 @@ static const char  *ngx_http_milvus_cdc_sql[] = {
     " (task_id, pchannel, msg_id, ts, sent_msg_id, updated_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* target_channels */
-    "SELECT pchannel, last_ts FROM target_channels WHERE task_id = ?1"
-    " ORDER BY pchannel",
+    "SELECT c.pchannel, c.last_ts, coalesce(k.tick_ts, 0)"
+    " FROM target_channels c LEFT JOIN target_ticks k"
+    " ON k.task_id = c.task_id AND k.pchannel = c.pchannel"
+    " WHERE c.task_id = ?1 ORDER BY c.pchannel",
     /* target_channel_put */
     "INSERT OR REPLACE INTO target_channels (task_id, pchannel, last_ts)"
+    " VALUES (?1, ?2, ?3)",
+    /* tick_put */
+    "INSERT OR REPLACE INTO target_ticks (task_id, pchannel, tick_ts)"
     " VALUES (?1, ?2, ?3)",
     /* id_maps */
     "SELECT kind, source_id, target_id, name FROM id_maps WHERE task_id = ?1"
@@ -528,6 +540,7 @@ ngx_http_milvus_cdc_store_delete(ngx_http_milvus_cdc_store_t *st,
         ngx_http_milvus_cdc_st_delete_leases,
         ngx_http_milvus_cdc_st_delete_id_maps,
         ngx_http_milvus_cdc_st_delete_target_channels,
+        ngx_http_milvus_cdc_st_delete_target_ticks,
         ngx_http_milvus_cdc_st_delete_task
     };
 
@@ -793,8 +806,28 @@ ngx_http_milvus_cdc_store_target_channels(ngx_http_milvus_cdc_store_t *st,
         }
 
         t->last_ts = (uint64_t) sqlite3_column_int64(stmt, 1);
+        t->tick_ts = (uint64_t) sqlite3_column_int64(stmt, 2);
     }
 
+    sqlite3_reset(stmt);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_milvus_cdc_store_tick_save(ngx_http_milvus_cdc_store_t *st,
+    ngx_str_t *task_id, ngx_str_t *pchannel, uint64_t ts)
+{
+    ngx_int_t      rc;
+    sqlite3_stmt  *stmt;
+
+    stmt = st->stmt[ngx_http_milvus_cdc_st_tick_put];
+    ngx_http_milvus_cdc_store_bind(stmt, 1, task_id);
+    ngx_http_milvus_cdc_store_bind(stmt, 2, pchannel);
+    sqlite3_bind_int64(stmt, 3, (sqlite3_int64) ts);
+
+    rc = ngx_http_milvus_cdc_store_step(st, ngx_http_milvus_cdc_st_tick_put);
     sqlite3_reset(stmt);
 
     return rc;

@@ -43,7 +43,7 @@ ngx_http_milvus_cdc_tchan_t *
 ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_writer_t *w,
     ngx_str_t *name)
 {
-    uint64_t                          last;
+    uint64_t                          last, tick;
     ngx_uint_t                        i;
     ngx_http_milvus_cdc_tchan_t      *t, **tp;
     ngx_http_milvus_cdc_target_ts_t  *saved;
@@ -70,6 +70,7 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_writer_t *w,
     /* never below what an earlier run sent there */
 
     last = 0;
+    tick = 0;
     saved = w->saved.elts;
 
     for (i = 0; i < w->saved.nelts; i++) {
@@ -78,6 +79,7 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_writer_t *w,
                == 0)
         {
             last = saved[i].last_ts;
+            tick = saved[i].tick_ts;
         }
     }
 
@@ -91,6 +93,10 @@ ngx_http_milvus_cdc_writer_channel(ngx_http_milvus_cdc_writer_t *w,
     {
         return NULL;
     }
+
+    /* nor at or below a TimeTick sent there while the task was Paused */
+
+    ngx_http_milvus_cdc_clock_ticked(&t->clock, tick);
 
     tp = ngx_array_push(&w->tchans);
     if (tp == NULL) {
@@ -206,6 +212,7 @@ ngx_http_milvus_cdc_writer_send(ngx_http_milvus_cdc_writer_t *w)
 
         ts.pchannel = t->name;
         ts.last_ts = t->clock.last_ts;
+        ts.tick_ts = 0;
 
         if (ngx_http_milvus_cdc_store_checkpoint_save(w->store, w->task_id,
                                                       NULL, &ts, 1)

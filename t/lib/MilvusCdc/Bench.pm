@@ -16,7 +16,7 @@ use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(time);
 
-our @EXPORT = qw(workload diff_bench reset_bench target_count
+our @EXPORT = qw(workload diff_bench reset_bench target_count strong_count
                  source_count bench_python trim_source_log source_conf
                  bench_stop bench_start stream_start stream_wait
                  after_upsert);
@@ -227,6 +227,29 @@ sub stream_wait ($) {
         }
     }
     return \%res;
+}
+
+# count(*) of a collection with Strong consistency (the reader waits until
+# the server's TimeTicks pass the time of the query), at most $secs
+# seconds: the count, or -3 when the query timed out or failed
+sub strong_count ($$;$) {
+    my ($uri, $coll, $secs) = @_;
+    $secs //= 20;
+    my $code = <<'PY';
+import sys
+from pymilvus import connections, Collection
+connections.connect(uri=sys.argv[1])
+try:
+    r = Collection(sys.argv[2]).query("", output_fields=["count(*)"],
+                                      consistency_level="Strong",
+                                      timeout=float(sys.argv[3]))
+    print(r[0]["count(*)"])
+except Exception:
+    print(-3)
+PY
+    my $out = qx{@{[bench_python()]} -c '$code' $uri $coll $secs 2>/dev/null};
+    chomp $out;
+    return $out eq '' ? -2 : $out + 0;
 }
 
 sub target_count ($;$) { count_rows($ENV{TEST_NGINX_TARGET_URI}, $_[0], $_[1]) }
