@@ -166,6 +166,17 @@ void ngx_http_milvus_cdc_clock_floor(ngx_http_milvus_cdc_clock_t *clk,
     uint64_t floor);
 
 /*
+ * A TimeTick for clk's target pchannel while the source sends none (it
+ * or its log is down): "now" (a TSO of the time now), or just below the
+ * oldest open stamp of a feed if that is lower (an upsert's other half
+ * may still come).  Returns 0 when that would not advance the last
+ * TimeTick (or not pass the floor).  The messages read later are stamped
+ * above it.
+ */
+uint64_t ngx_http_milvus_cdc_clock_idle(ngx_http_milvus_cdc_clock_t *clk,
+    uint64_t now);
+
+/*
  * The last TimeTick "tick" (TSO) sent to clk's target pchannel while the
  * task was Paused (standby.c, the store's target_ticks; 0: none): a floor
  * like ngx_http_milvus_cdc_clock_floor()'s, without raising replay_ts,

@@ -302,6 +302,42 @@ ngx_http_milvus_cdc_clock_floor(ngx_http_milvus_cdc_clock_t *clk,
 }
 
 
+uint64_t
+ngx_http_milvus_cdc_clock_idle(ngx_http_milvus_cdc_clock_t *clk,
+    uint64_t now)
+{
+    uint64_t                      v;
+    ngx_uint_t                    i;
+    ngx_http_milvus_cdc_feed_t   *feeds;
+    ngx_http_milvus_cdc_stamp_t  *st;
+
+    v = now;
+    feeds = clk->feeds.elts;
+
+    for (i = 0; i < clk->feeds.nelts; i++) {
+        if (feeds[i].open.nelts) {
+            st = feeds[i].open.elts;
+
+            if (st[0].out - 1 < v) {
+                v = st[0].out - 1;
+            }
+        }
+    }
+
+    if (v <= clk->last_tick || v <= clk->floor) {
+        return 0;
+    }
+
+    clk->last_tick = v;
+
+    if (v > clk->last_ts) {
+        clk->last_ts = v;
+    }
+
+    return v;
+}
+
+
 /* TimeTicks sent while the task was Paused: stamps and TimeTicks above */
 
 void

@@ -21,6 +21,7 @@ static ngx_int_t ngx_http_milvus_cdc_engine_copy(ngx_pool_t *pool,
     ngx_str_t *s);
 static ngx_int_t ngx_http_milvus_cdc_engine_start(
     ngx_http_milvus_cdc_engine_t *e);
+static void ngx_http_milvus_cdc_engine_idle(ngx_http_milvus_cdc_engine_t *e);
 static void ngx_http_milvus_cdc_engine_refused(void *data,
     ngx_str_t *pchannel, ngx_str_t *reason);
 
@@ -184,6 +185,7 @@ ngx_http_milvus_cdc_engine_run(ngx_http_milvus_cdc_engine_t *e,
         return NGX_ABORT;
     }
 
+    ngx_http_milvus_cdc_engine_idle(e);
     ngx_http_milvus_cdc_writer_send(&e->writer);
     ngx_http_milvus_cdc_source_advance(e);
 
@@ -363,12 +365,79 @@ ngx_http_milvus_cdc_engine_start(ngx_http_milvus_cdc_engine_t *e)
     }
 
     e->state = ENGINE_META;
+    e->heard_at = ngx_current_msec;
 
     ngx_log_error(NGX_LOG_INFO, e->log, 0,
                   "milvus_cdc: task %V: reading the source metadata",
                   &e->task.task_id);
 
     return ngx_http_milvus_cdc_registry_snapshot(e);
+}
+
+
+/*
+ * No TimeTick read from the source for ENGINE_SOURCE_SILENT ms (Milvus
+ * writes one on every pchannel every 200 ms, so the source or its log is
+ * down, or every pchannel waits): the target's pchannels get TimeTicks of
+ * the time now every ENGINE_IDLE_PERIOD ms, kept below the stamps still
+ * open (clock_idle), so that Strong reads on the target answer with what
+ * was replicated; what the source sends later is stamped above them.
+ */
+
+static void
+ngx_http_milvus_cdc_engine_idle(ngx_http_milvus_cdc_engine_t *e)
+{
+    uint64_t                       now, ts;
+    ngx_str_t                      bytes;
+    ngx_uint_t                     i;
+    ngx_time_t                    *tp;
+    ngx_http_milvus_cdc_tchan_t  **t;
+
+    if (ngx_current_msec - e->heard_at < ENGINE_SOURCE_SILENT) {
+        if (e->idle_at) {
+            ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                          "milvus_cdc: task %V: the source's TimeTicks are "
+                          "read again", &e->task.task_id);
+            e->idle_at = 0;
+        }
+
+        return;
+    }
+
+    if (e->idle_at == 0) {
+        ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
+                      "milvus_cdc: task %V: no TimeTick read from the "
+                      "source for %M ms: the target's pchannels get "
+                      "TimeTicks of the time now", &e->task.task_id,
+                      ngx_current_msec - e->heard_at);
+
+    } else if ((ngx_msec_int_t) (ngx_current_msec - e->idle_at) < 0) {
+        return;
+    }
+
+    e->idle_at = ngx_current_msec + ENGINE_IDLE_PERIOD;
+
+    tp = ngx_timeofday();
+    now = ((uint64_t) tp->sec * 1000 + tp->msec)
+          << NGX_HTTP_MILVUS_CDC_CLOCK_LOGICAL_BITS;
+
+    t = e->writer.tchans.elts;
+
+    for (i = 0; i < e->writer.tchans.nelts; i++) {
+        ts = ngx_http_milvus_cdc_clock_idle(&t[i]->clock, now);
+
+        if (ts == 0) {
+            continue;
+        }
+
+        if (ngx_http_milvus_cdc_msg_timetick(ts, &bytes, e->log) != NGX_OK
+            || ngx_http_milvus_cdc_writer_enqueue(t[i], &bytes, ts, NULL,
+                                                  NULL)
+               != NGX_OK)
+        {
+            return;
+        }
+    }
 }
 
 

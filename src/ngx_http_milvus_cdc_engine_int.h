@@ -39,6 +39,9 @@
 #define ENGINE_END_TIMEOUT      500       /* ms, a pchannel's end offset */
 #define ENGINE_END_RETRY        5000      /* ms, after brokers did not answer */
 #define ENGINE_GROUPS_MAX       1024      /* resume groups per pchannel */
+#define ENGINE_SOURCE_SILENT    5000      /* ms without a source TimeTick:
+                                             the target is ticked by time */
+#define ENGINE_IDLE_PERIOD      1000      /* ms between those TimeTicks */
 
 /* id_maps kinds: a collection the task created, or found on the target */
 #define ENGINE_MAP_CREATED      "created"
@@ -203,6 +206,10 @@ struct ngx_http_milvus_cdc_engine_s {
                                                         snapshot */
     int64_t                               *lows;     /* their oldest kept */
     ngx_uint_t                             ends_warned;
+    ngx_msec_t                             heard_at; /* the last source
+                                                        TimeTick read */
+    ngx_msec_t                             idle_at;  /* next TimeTick by
+                                                        time, 0: heard */
 
     ngx_uint_t                             state;
     ngx_msec_t                             meta_at;  /* next refresh */

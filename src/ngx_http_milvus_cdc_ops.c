@@ -1141,6 +1141,7 @@ ngx_http_milvus_cdc_ops_tick(ngx_http_milvus_cdc_engine_t *e,
         return NGX_ERROR;
     }
 
+    e->heard_at = ngx_current_msec;
     pack->offset = offset;
     pack->ts = ts;
     pack->resume = ngx_http_milvus_cdc_resume_tick(&sc->resume, ts, offset);

@@ -5,7 +5,8 @@
 # count(*) on the target answers with what was replicated before the
 # pause, even while the source is written; after the resume the rows
 # written meanwhile are stamped after those TimeTicks and all arrive, and
-# the same holds across an nginx restart while Paused.
+# the same holds across an nginx restart while Paused.  While Running with
+# the source's log (Kafka) down, the engine ticks the target by time.
 
 use Test::Nginx::Socket 'no_plan';
 use MilvusCdc::Test;
@@ -92,6 +93,23 @@ Test::More::is($ans->{code}, 200, "resumed again");
 ($rc, $out) = diff_bench(120);
 Test::More::is($rc, 0, "equal after the second resume") or Test::More::diag($out);
 Test::More::is(strong_count($turi, 's125'), 600, "Strong count: 600");
+
+# Running while the source's log is down: no TimeTick to follow, so the
+# engine ticks the target by time after 5 s
+Test::More::ok(bench_stop('kafka'), 'Kafka stopped');
+sleep(8);
+Test::More::is(strong_count($turi, 's125', 20), 600,
+               "Strong count while Kafka is down");
+Test::More::ok(bench_start('kafka'), 'Kafka started again');
+my $n = -1;
+for (1 .. 30) {
+    last if workload('insert', '--collection', 's125', '--rows', '100',
+                     '--start-pk', '600') == 0;
+    sleep(2);
+}
+($rc, $out) = diff_bench(120);
+Test::More::is($rc, 0, "equal after Kafka came back") or Test::More::diag($out);
+Test::More::is(strong_count($turi, 's125'), 700, "Strong count: 700");
 
 --- http_config eval
 $::http_config

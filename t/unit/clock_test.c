@@ -211,6 +211,36 @@ test_floor(void)
 }
 
 
+/* the source is down: TimeTicks of the time now, below open stamps */
+
+static void
+test_idle(void)
+{
+    ngx_http_milvus_cdc_clock_t  clk;
+
+    clock_new(&clk, 0);
+
+    ngx_unit_is(ngx_http_milvus_cdc_clock_tick(&clk, &feed_a, 100), 100,
+                "a source TimeTick");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_b, 150), 150,
+                "an upsert's Insert, its Delete still to come");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_idle(&clk, 1000), 149,
+                "an idle TimeTick stays below the open stamp");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_b, 150), 150,
+                "the Delete gets the Insert's timestamp");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_tick(&clk, &feed_b, 160), 0,
+                "feed a's TimeTick (100) holds the target's back");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_idle(&clk, 1000), 1000,
+                "nothing open: the time now");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_idle(&clk, 900), 0,
+                "an earlier time does not go back");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_stamp(&clk, &feed_a, 500), 1001,
+                "what the source sends later: above it");
+    ngx_unit_is(ngx_http_milvus_cdc_clock_tick(&clk, &feed_a, 600), 0,
+                "a source TimeTick below it: none");
+}
+
+
 static void
 test_two_feeds(void)
 {
@@ -356,6 +386,7 @@ main(void)
     test_upsert_split_by_tick();
     test_replay();
     test_floor();
+    test_idle();
     test_two_feeds();
     test_silent_feed();
     test_unfed();
